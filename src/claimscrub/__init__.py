@@ -1,0 +1,3 @@
+"""claimscrub: checks behavioral-health claims before they go to a payer."""
+
+__version__ = "0.1.0"
