@@ -1,0 +1,1 @@
+"""Rule engine: rule base class and registry, check context, runner."""

@@ -1,0 +1,129 @@
+"""Payer policies (spec §4): one YAML file per payer, built in or from a user folder.
+
+A policy says which codes the payer does not pay, which rules it treats more or less
+severely, which rules it switches off, and (for pricing) its fee schedule. Lines pick
+their policy by the ``payer`` column, case-insensitively, through each policy's ``match``
+list; anything else uses ``commercial``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from claimscrub.errors import PolicyError
+from claimscrub.knowledge import DATA_DIR, knowledge
+
+DEFAULT_POLICY = "commercial"
+SEVERITIES = ("error", "warning", "info")
+ALLOWED_KEYS = {
+    "name",
+    "description",
+    "match",
+    "not_covered",
+    "severity",
+    "disabled",
+    "source",
+    "fees",
+    "extends",
+}
+NOT_COVERED_KEYS = {"codes", "medicare_status"}
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    description: str = ""
+    match: tuple[str, ...] = ()
+    not_covered_codes: frozenset[str] = frozenset()
+    severity: dict[str, str] = field(default_factory=dict)
+    disabled: frozenset[str] = frozenset()
+    fees: dict = field(default_factory=dict)
+    source: str = ""
+    path: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "match": list(self.match),
+            "not_covered": sorted(self.not_covered_codes),
+            "severity": dict(sorted(self.severity.items())),
+            "disabled": sorted(self.disabled),
+            "fees": self.fees,
+            "source": self.source,
+            "file": self.path,
+        }
+
+
+def _parse(path: Path, rule_ids: Iterable[str]) -> Policy:
+    known = set(rule_ids)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: a policy file is a YAML mapping")
+    unknown = set(raw) - ALLOWED_KEYS
+    if unknown:
+        raise PolicyError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(ALLOWED_KEYS))}"
+        )
+    name = str(raw.get("name") or path.stem).lower()
+    nc = raw.get("not_covered") or {}
+    if isinstance(nc, list):
+        nc = {"codes": nc}
+    bad_nc = set(nc) - NOT_COVERED_KEYS
+    if bad_nc:
+        raise PolicyError(f"{path}: unknown key(s) under not_covered: {', '.join(sorted(bad_nc))}")
+    codes = {str(c).upper() for c in nc.get("codes") or []}
+    statuses = {str(s).upper() for s in nc.get("medicare_status") or []}
+    codes |= {c for c, s in knowledge().medicare_status.items() if s in statuses}
+    severity = {str(k).upper(): str(v).lower() for k, v in (raw.get("severity") or {}).items()}
+    disabled = {str(r).upper() for r in raw.get("disabled") or []}
+    for rule in set(severity) | disabled:
+        if rule not in known:
+            raise PolicyError(f"{path}: unknown rule ID {rule}")
+    for rule, sev in severity.items():
+        if sev not in SEVERITIES:
+            raise PolicyError(f"{path}: severity of {rule} must be one of {', '.join(SEVERITIES)}")
+    match = tuple(str(m).lower() for m in (raw.get("match") or [])) or (name,)
+    return Policy(
+        name=name,
+        description=str(raw.get("description") or ""),
+        match=tuple(dict.fromkeys((name, *match))),
+        not_covered_codes=frozenset(codes),
+        severity=severity,
+        disabled=frozenset(disabled),
+        fees=dict(raw.get("fees") or {}),
+        source=str(raw.get("source") or ""),
+        path=str(path),
+    )
+
+
+def load_policies(user_dir: Path | None, rule_ids: Iterable[str]) -> dict[str, Policy]:
+    """Built-in policies, then user files (``*.yaml``/``*.yml``) which add or replace by name."""
+    ids = list(rule_ids)
+    out: dict[str, Policy] = {}
+    for path in sorted((DATA_DIR / "payers").glob("*.yaml")):
+        pol = _parse(path, ids)
+        out[pol.name] = pol
+    if user_dir is not None:
+        if not user_dir.is_dir():
+            raise PolicyError(f"{user_dir}: policy folder not found")
+        for path in sorted([*user_dir.glob("*.yaml"), *user_dir.glob("*.yml")]):
+            pol = _parse(path, ids)
+            out[pol.name] = pol
+    return out
+
+
+def payer_table(policies: dict[str, Policy]) -> dict[str, str]:
+    """Lower-cased payer id -> policy name."""
+    table: dict[str, str] = {}
+    for pol in policies.values():
+        for m in pol.match:
+            table[m] = pol.name
+    return table

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import polars as pl
+
+from claimscrub.engine.context import Context
+from claimscrub.engine.rule import Rule, fired, register
+from claimscrub.model import Severity
+
+
+@register
+class DX001(Rule):
+    """No mental or behavioral diagnosis on a psychotherapy or 90863 claim.
+
+    **What it does.** Once per claim: flags a claim that bills psychotherapy
+    (90832-90838) or 90863 but whose diagnosis codes (all lines of the claim) include
+    no ICD-10-CM chapter 5 code (F01-F99). The finding sits on the first such line.
+    An F code counts even when DX002 rejects it as not billable.
+
+    **Why it matters.** Psychotherapy and pharmacologic management must be
+    medically necessary for a mental or behavioral condition; payers' mental-health
+    policies deny them without one.
+
+    **Example.** `90834` with diagnosis `Z00.00` only: DX001.
+
+    **Fix.** Add the treated F-code diagnosis (e.g. F33.1) to the claim.
+
+    **Source.** CGS ADR list (diagnoses, medical necessity) (facts.md §2.13).
+    """
+
+    id = "DX001"
+    name = "no-mental-health-diagnosis"
+    severity = Severity.WARNING
+    summary = "a psychotherapy or 90863 claim has no mental/behavioral diagnosis (F01-F99)"
+
+    def find(self, ctx: Context) -> pl.LazyFrame:
+        mh = ctx.is_code("mental_health_services")
+        has_f = (pl.col("icd10").list.eval(pl.element().str.contains(r"^F\d")).list.any().any()).over(
+            "claim_id"
+        )
+        first_mh = pl.col("_row") == pl.col("_row").filter(mh).min().over("claim_id")
+        return fired(
+            ctx.lf,
+            mh & first_mh & ~has_f,
+            pl.lit("the claim bills mental-health services but has no F01-F99 diagnosis"),
+            "Add the mental or behavioral diagnosis treated at this visit (ICD-10-CM F01-F99).",
+        )

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+import simple_icd_10_cm as icd
+
+from claimscrub.engine.context import Context
+from claimscrub.engine.rule import Rule, register
+from claimscrub.model import Severity
+
+
+@cache
+def billable(code: str) -> bool:
+    """A valid ICD-10-CM code that is billable (a leaf of the code set)."""
+    return icd.is_valid_item(code) and icd.is_leaf(code)
+
+
+@register
+class DX002(Rule):
+    """Diagnosis code is not a valid billable ICD-10-CM code.
+
+    **What it does.** Checks every diagnosis code of a claim against the CDC
+    ICD-10-CM code set shipped by the maintained `simple-icd-10-cm` package. A code
+    must exist and be billable (the most specific level: `F41` is a category, not
+    a billable code; `F41.1` is). One finding per invalid code per claim, on the
+    claim's first line. Codes may be written with or without the dot.
+
+    **Why it matters.** Claims with invalid or non-billable diagnosis codes are
+    rejected before adjudication (CARC 16 / RARC M76).
+
+    **Example.** `F33.1;F41`: DX002 naming `F41`.
+
+    **Fix.** Use the complete code (e.g. `F41.1`, `F41.9`).
+
+    **Source.** CDC ICD-10-CM (via simple-icd-10-cm); HIPAA code-set rule.
+    """
+
+    id = "DX002"
+    name = "invalid-diagnosis-code"
+    severity = Severity.ERROR
+    summary = "a diagnosis code is not a valid billable ICD-10-CM code"
+
+    def find(self, ctx: Context) -> pl.LazyFrame:
+        per_claim = (
+            ctx.lf.group_by("claim_id")
+            .agg(
+                pl.col("_row").min(),
+                pl.col("icd10")
+                .list.explode(keep_nulls=False, empty_as_null=False)
+                .unique(maintain_order=True),
+            )
+            .explode("icd10")
+            .drop_nulls("icd10")
+        )
+        # Validate each distinct code once (a few thousand at most), not each claim.
+        distinct = ctx.lines.select(pl.col("icd10").explode().drop_nulls().unique())
+        valid = distinct.with_columns(
+            pl.col("icd10").map_elements(billable, return_dtype=pl.Boolean).alias("_billable")
+        )
+        return (
+            per_claim.join(valid.lazy(), on="icd10", how="left")
+            .filter(~pl.col("_billable"))
+            .select(
+                pl.col("_row"),
+                pl.format("diagnosis {} is not a valid billable ICD-10-CM code", "icd10").alias("message"),
+                pl.format(
+                    "Replace {} with a complete, billable ICD-10-CM code from the note.", "icd10"
+                ).alias("fix"),
+            )
+        )
