@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from claimscrub.service import CheckResult
 
 STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f5f7fa}
+body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f5f7fa}
 header{background:#1f3a5f;color:#fff;padding:18px 32px}header h1{margin:0;font-size:20px}
 header p{margin:4px 0 0;opacity:.8}main{padding:24px 32px;max-width:1200px}
 .cards{display:flex;gap:16px;flex-wrap:wrap;margin-bottom:24px}
