@@ -498,7 +498,9 @@ def _read_cms_dir(directory: Path, year: int | None, conversion_factor: Decimal 
 
 
 def load_pfs(
-    directory: str | os.PathLike[str], *, year: int | None = None,
+    directory: str | os.PathLike[str],
+    *,
+    year: int | None = None,
     conversion_factor: Decimal | str | None = None,
 ) -> FeeSchedule:
     """Load a PFS year from a directory of CMS files (PPRRVU / GPCI / LOCCO csv) or from an
