@@ -195,7 +195,7 @@ class FeeSchedule:
     def resolve_locality(self, locality: str | None, state: str | None) -> tuple[Gpci, str]:
         """Map a ``locality`` value (and the provider state) to a GPCI row.
 
-        Accepted ``locality`` forms: ``MAC-LL`` (``01182-18``), ``MACLL`` (7 digits,
+        Accepted ``locality`` forms: ``national``, ``MAC-LL`` (``01182-18``), ``MACLL`` (7 digits,
         ``0118218``), ``ST-LL`` (``CA-18``), ``LL`` with the state given (``18`` + ``CA``),
         ``county:NAME`` with the state given.  Without a locality, a state with a single
         statewide locality resolves to it.  Anything else: national GPCIs (1.0) with a note.
@@ -203,6 +203,8 @@ class FeeSchedule:
         """
         loc = (locality or "").strip().upper()
         st = (state or "").strip().upper()
+        if loc == "NATIONAL":
+            return NATIONAL, ""
         if loc:
             g = self._lookup(loc, st)
             if g is not None:
