@@ -90,7 +90,8 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True)
-def check(inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine):  # type: ignore[no-untyped-def]
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when error findings exist.")
+def check(inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, exit_zero):  # type: ignore[no-untyped-def]
     """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
     from claimscrub.progress import Progress
     from claimscrub.service import check_paths
@@ -107,7 +108,7 @@ def check(inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, o
         progress.update(f"writing {fmt}")
         text = render(result, fmt, color=output is None and sys.stdout.isatty())
     emit(text, output)
-    sys.exit(result.exit_code)
+    sys.exit(0 if exit_zero else result.exit_code)
 
 
 @main.command()

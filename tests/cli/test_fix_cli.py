@@ -1,0 +1,57 @@
+"""`claimscrub fix`: only safe fixes applied, each listed, nothing else touched."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from claimscrub.cli import main
+from tests.cli.test_check_cli import GOOD, HEADER, write_csv
+
+
+def row(**kw: str) -> list[str]:
+    r = GOOD.copy()
+    for k, v in kw.items():
+        r[HEADER.index(k)] = v
+    return r
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_fix_applies_safe_fixes_only(tmp_path: Path) -> None:
+    src = write_csv(
+        tmp_path / "in.csv",
+        [
+            row(claim_id="A", cpt="90837", minutes="45"),  # PT002 -> 90834
+            row(claim_id="B", patient_id="P2", cpt="90834", units="3"),  # UN001 -> 1 unit
+            row(claim_id="C", patient_id="P3", cpt="90832", minutes="30"),
+            row(claim_id="C", patient_id="P3", line_no="2", cpt="90832", minutes="30"),  # DU001
+            row(claim_id="D", patient_id="P4", cpt="90863"),  # AO001: suggestion only
+        ],
+    )
+    out = tmp_path / "fixed.csv"
+    changes = tmp_path / "changes.csv"
+    res = CliRunner().invoke(main, ["fix", str(src), "-o", str(out), "--changes", str(changes)])
+    assert res.exit_code == 0, res.output
+    assert "claim A line 1: PT002 code 90837 -> 90834" in res.output
+    assert "claim B line 1: UN001 units 3 -> 1" in res.output
+    assert "claim C line 2: DU001 removed duplicate line 90832" in res.output
+    fixed = read(out)
+    assert [r["claim_id"] for r in fixed] == ["A", "B", "C", "D"]
+    assert fixed[0]["cpt"] == "90834" and fixed[1]["units"] == "1" and fixed[3]["cpt"] == "90863"
+    assert len(read(changes)) == 3
+    recheck = CliRunner().invoke(main, ["check", str(out), "--format", "json"])
+    assert '"PT002"' not in recheck.output and '"UN001"' not in recheck.output
+    assert '"DU001"' not in recheck.output and '"AO001"' in recheck.output
+
+
+def test_fix_bad_input_writes_nothing(tmp_path: Path) -> None:
+    src = write_csv(tmp_path / "in.csv", [row(units="lots")])
+    out = tmp_path / "fixed.csv"
+    res = CliRunner().invoke(main, ["fix", str(src), "-o", str(out)])
+    assert res.exit_code == 2 and not out.exists()
