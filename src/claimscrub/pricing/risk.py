@@ -91,16 +91,18 @@ def _at_risk_rows(lines: pl.DataFrame, findings: pl.DataFrame) -> tuple[pl.DataF
     )
     enc = [c for c in ENCOUNTER if c in lines.columns]
     base = lines.select(pl.col("_row").cast(pl.UInt32), pl.col("cpt").cast(pl.String), *enc)
-    # each add-on line with each allowed primary line of its encounter
+    # each add-on line with each allowed primary line of its encounter: pair the lines of an
+    # encounter first (encounters are small), then keep the (add-on, primary) code pairs
+    addon_lines = base.filter(pl.col("cpt").is_in(list(addons)))
     links = (
-        base.join(pairs, left_on="cpt", right_on="_addon", how="inner")
-        .join(
+        addon_lines.join(
             base.select(pl.col("_row").alias("_prow"), pl.col("cpt").alias("_primary"), *enc),
-            on=["_primary", *enc],
+            on=enc,
             how="inner",
             nulls_equal=False,
         )
         .filter(pl.col("_row") != pl.col("_prow"))
+        .join(pairs, left_on=["cpt", "_primary"], right_on=["_addon", "_primary"], how="inner")
         .select("_row", "_prow")
     )
     at_risk = set(direct.get_column("_row").to_list())
