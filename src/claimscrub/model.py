@@ -72,7 +72,7 @@ CANONICAL_SCHEMA: dict[str, pl.DataType] = {
     "units": pl.Int64(),
     "minutes": pl.Int64(),
     "pos": pl.String(),
-    "icd10": pl.List(pl.String()),  # upper case, no dot
+    "icd10": pl.String(),  # ";"-joined, upper case, no dots
     "charge": pl.Decimal(14, 2),
     "note": pl.String(),  # claim-level note text (first non-empty of the claim)
 }

@@ -1,9 +1,10 @@
 """Raw reader output -> the canonical, typed claim-line frame the rules read.
 
-Validation is vectorized: each check builds a "bad value" mask; the first bad row
-becomes an :class:`InputError` naming the file, the line and the column. The
-message never repeats the bad value itself (it could be patient data), only what
-was expected.
+Validation is vectorized and done in one pass: each check is a "bad value" mask; if any
+mask has a hit, the first bad row becomes an :class:`InputError` naming the file, the
+line and the column. The message never repeats the bad value (it could be patient data).
+String clean-ups (modifiers, diagnoses, credentials) run on the distinct values only and
+are mapped back, because a batch has millions of lines but few distinct values.
 """
 
 from __future__ import annotations
@@ -12,31 +13,12 @@ import polars as pl
 
 from claimscrub.errors import InputError
 from claimscrub.knowledge import knowledge
-from claimscrub.model import (
-    CANONICAL_SCHEMA,
-    INPUT_COLUMNS,
-    PROVIDER_COLUMNS,
-    REQUIRED_COLUMNS,
-)
+from claimscrub.model import CANONICAL_SCHEMA, INPUT_COLUMNS, PROVIDER_COLUMNS, REQUIRED_COLUMNS
 from claimscrub.policies import DEFAULT_POLICY
 
 TRUE_WORDS = ["yes", "y", "true", "t", "1"]
 FALSE_WORDS = ["no", "n", "false", "f", "0"]
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
-
-
-def _first_bad(df: pl.DataFrame, bad: pl.Expr, column: str, expected: str) -> None:
-    hit = df.select(pl.col("_source"), pl.col("_line")).filter(df.select(bad).to_series())
-    if hit.height:
-        src, line = hit.row(0)
-        raise InputError(src, expected, line=line, field=column)
-
-
-def _ensure_columns(raw: pl.DataFrame) -> pl.DataFrame:
-    missing = [c for c in INPUT_COLUMNS if c not in raw.columns]
-    if missing:
-        raw = raw.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
-    return raw
 
 
 def check_required_columns(columns: list[str], source: str) -> None:
@@ -72,17 +54,33 @@ def apply_roster(raw: pl.DataFrame, roster: pl.DataFrame | None) -> pl.DataFrame
     ).drop([f"{c}__roster" for c in cols])
 
 
+def via_distinct(df: pl.DataFrame, column: str, transform: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``transform`` (an expression over ``column``) computed on the distinct values only."""
+    distinct = df.select(pl.col(column).unique().drop_nulls())
+    mapped = distinct.select(pl.col(column).alias("old"), transform.cast(dtype).alias("new"))
+    return pl.col(column).replace_strict(mapped["old"], mapped["new"], default=None, return_dtype=dtype)
+
+
+def _whole_number(col: str) -> tuple[pl.Expr, pl.Expr]:
+    num = pl.col(col).cast(pl.Float64, strict=False)
+    bad = pl.col(col).is_not_null() & (num.is_null() | (num != num.floor()) | (num < 0))
+    return num.cast(pl.Int64), bad
+
+
+def _raise_first(df: pl.DataFrame, checks: list[tuple[str, pl.Expr, str]]) -> None:
+    """One pass over all checks; on failure, the earliest bad row of any check."""
+    hits = df.select([bad.any().alias(str(i)) for i, (_, bad, _) in enumerate(checks)]).row(0)
+    failing = [checks[i] for i, hit in enumerate(hits) if hit]
+    if not failing:
+        return
+    firsts = [(df.select(bad.arg_true().first()).item(), col, why) for col, bad, why in failing]
+    row, col, why = min(firsts, key=lambda t: t[0])
+    raise InputError(str(df["_source"][row]), why, line=int(df["_line"][row]), field=col)
+
+
 def _blank_to_null(col: str) -> pl.Expr:
     s = pl.col(col).cast(pl.String).str.strip_chars()
     return pl.when(s == "").then(None).otherwise(s).alias(col)
-
-
-def _int_column(df: pl.DataFrame, col: str, *, minimum: int) -> pl.Expr:
-    """Parse an integer column; integral decimals like '1.0' are accepted."""
-    num = pl.col(col).cast(pl.Float64, strict=False)
-    bad = pl.col(col).is_not_null() & (num.is_null() | (num != num.floor()) | (num < minimum))
-    _first_bad(df, bad, col, f"expected a whole number >= {minimum}")
-    return num.cast(pl.Int64).alias(col)
 
 
 def normalize(
@@ -99,103 +97,103 @@ def normalize(
     if "_line" not in raw.columns:
         raw = raw.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_line"))
     check_required_columns(raw.columns, str(raw["_source"][0]) if raw.height else "<input>")
-    df = _ensure_columns(apply_roster(raw, roster))
-    df = df.with_columns([_blank_to_null(c) for c in INPUT_COLUMNS if c != "note"])
-
-    for col in REQUIRED_COLUMNS:
-        _first_bad(df, pl.col(col).is_null(), col, "required value is empty")
+    df = apply_roster(raw, roster)
+    missing = [c for c in INPUT_COLUMNS if c not in df.columns]
+    df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
+    df = df.with_columns([_blank_to_null(c) for c in INPUT_COLUMNS if c not in missing and c != "note"])
 
     date = pl.col("service_date").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    bad_date = ~pl.col("service_date").str.contains(DATE_PATTERN) | date.is_null()
-    _first_bad(df, bad_date, "service_date", "expected an ISO date YYYY-MM-DD")
-
     charge = pl.col("charge").str.replace_all(r"[$,]", "").cast(pl.Decimal(14, 2), strict=False)
-    _first_bad(
-        df, pl.col("charge").is_not_null() & charge.is_null(), "charge", "expected an amount like 125.00"
-    )
-
     rx = pl.col("provider_rx_authority").str.to_lowercase()
-    _first_bad(
-        df,
-        rx.is_not_null() & ~rx.is_in(TRUE_WORDS + FALSE_WORDS),
-        "provider_rx_authority",
-        "expected yes or no",
-    )
-
     cred_key = pl.col("provider_credential").str.to_uppercase().str.replace_all(r"[.\s-]", "")
-    cred = cred_key.replace_strict(kb.credential_aliases, default=None, return_dtype=pl.String)
-    _first_bad(
+    cred = via_distinct(
         df,
-        cred_key.is_not_null() & cred.is_null(),
         "provider_credential",
-        "expected one of " + " ".join(kb.credential_class) + " (or an alias such as NP's PMHNP)",
+        cred_key.replace_strict(kb.credential_aliases, default=None, return_dtype=pl.String),
+        pl.String(),
     )
-
-    units = _int_column(df, "units", minimum=0)
-    minutes = _int_column(df, "minutes", minimum=0)
-    line_no = _int_column(df, "line_no", minimum=1)
+    units, bad_units = _whole_number("units")
+    minutes, bad_minutes = _whole_number("minutes")
+    line_no, bad_line_no = _whole_number("line_no")
+    checks = [(c, pl.col(c).is_null(), "required value is empty") for c in REQUIRED_COLUMNS]
+    checks += [
+        ("service_date", ~pl.col("service_date").str.contains(DATE_PATTERN) | date.is_null(),
+         "expected an ISO date YYYY-MM-DD"),
+        ("charge", pl.col("charge").is_not_null() & charge.is_null(), "expected an amount like 125.00"),
+        ("provider_rx_authority", rx.is_not_null() & ~rx.is_in(TRUE_WORDS + FALSE_WORDS),
+         "expected yes or no"),
+        ("provider_credential", pl.col("provider_credential").is_not_null() & cred.is_null(),
+         "expected one of " + " ".join(kb.credential_class) + " (or an alias such as PMHNP for NP)"),
+        ("units", bad_units, "expected a whole number >= 0"),
+        ("minutes", bad_minutes, "expected a whole number >= 0"),
+        ("line_no", bad_line_no | (line_no < 1), "expected a whole number >= 1"),
+    ]  # fmt: skip
+    _raise_first(df, checks)
 
     taxonomy = pl.col("provider_taxonomy").str.to_uppercase()
     credential = pl.coalesce(
         cred, taxonomy.replace_strict(kb.taxonomy_credential, default=None, return_dtype=pl.String)
     )
     payer = pl.col("payer").str.to_lowercase()
-    modifiers = (
+    modifiers = via_distinct(
+        df,
+        "modifiers",
         pl.col("modifiers")
         .str.to_uppercase()
         .str.replace_all(r"[:\s,;]+", ":")
+        .str.strip_chars(":")
         .str.split(":")
-        .list.eval(pl.element().filter(pl.element() != ""))
         .list.sort()
-        .list.join(":")
-        .fill_null("")
-    )
-    icd10 = (
+        .list.join(":"),
+        pl.String(),
+    ).fill_null("")
+    icd10 = via_distinct(
+        df,
+        "icd10",
         pl.col("icd10")
         .str.to_uppercase()
-        .str.replace_all(".", "", literal=True)
-        .str.split(";")
-        .list.eval(pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != ""))
-        .fill_null(pl.lit([], dtype=pl.List(pl.String)))
-    )
+        .str.replace_all(r"[.\s]", "")
+        .str.replace_all(r"[;,]+", ";")
+        .str.strip_chars(";"),
+        pl.String(),
+    ).fill_null("")
     note = pl.col("note").cast(pl.String)
-    note = pl.when(note.str.strip_chars() == "").then(None).otherwise(note)
-
     out = df.with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         pl.col("_line").cast(pl.Int64),
         date.alias("service_date"),
         charge.alias("charge"),
-        rx.is_in(TRUE_WORDS).alias("provider_rx_authority"),
+        pl.when(rx.is_null()).then(None).otherwise(rx.is_in(TRUE_WORDS)).alias("provider_rx_authority"),
         credential.alias("provider_credential"),
         taxonomy.alias("provider_taxonomy"),
         pl.col("provider_state").str.to_uppercase(),
         pl.col("cpt").str.to_uppercase(),
         modifiers.alias("modifiers"),
-        units.fill_null(1),
-        minutes,
-        line_no,
+        units.fill_null(1).alias("units"),
+        minutes.alias("minutes"),
+        line_no.alias("line_no"),
         pl.col("pos").str.zfill(2),
         icd10.alias("icd10"),
         payer.alias("payer"),
         payer.replace_strict(payer_policies, default=DEFAULT_POLICY, return_dtype=pl.String)
         .fill_null(DEFAULT_POLICY)
         .alias("policy"),
-        note.alias("note"),
+        pl.when(note.str.strip_chars() == "").then(None).otherwise(note).alias("note"),
     )
-    out = out.with_columns(
-        pl.coalesce(pl.col("line_no"), pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("claim_id")).alias(
-            "line_no"
-        ),
-        pl.col("note").drop_nulls().first().over("claim_id").alias("note"),
+    fills = [
         pl.col("provider_credential")
         .replace_strict(kb.credential_class, default=None, return_dtype=pl.String)
-        .alias("provider_class"),
-        pl.when(pl.col("provider_rx_authority").is_null())
-        .then(None)
-        .otherwise(pl.col("provider_rx_authority"))
-        .alias("provider_rx_authority"),
-    )
+        .alias("provider_class")
+    ]
+    if out["line_no"].null_count():
+        fills.append(
+            pl.coalesce("line_no", pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("claim_id")).alias(
+                "line_no"
+            )
+        )
+    if out["note"].null_count() < out.height:  # a claim's note is its first non-empty one
+        fills.append(pl.col("note").drop_nulls().first().over("claim_id").alias("note"))
+    out = out.with_columns(fills)
     if "locality" not in out.columns:
         out = out.with_columns(pl.lit(None, dtype=pl.String).alias("locality"))
     return out.select([pl.col(c).cast(t) for c, t in CANONICAL_SCHEMA.items()])

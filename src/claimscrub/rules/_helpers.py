@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from claimscrub.engine.context import ENC, Context
-
-
-def first_code_in_encounter(codes: list[str]) -> pl.Expr:
-    """The first code (input order) of the encounter that is one of ``codes``."""
-    return pl.col("cpt").filter(pl.col("cpt").is_in(codes)).first().over(ENC)
+from claimscrub.engine.context import Context
 
 
 def code_map(mapping: dict[str, str], column: str = "cpt") -> pl.Expr:

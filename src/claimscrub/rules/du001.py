@@ -34,15 +34,16 @@ class DU001(Rule):
     summary = "the same code with the same modifiers billed twice in one encounter"
 
     def find(self, ctx: Context) -> pl.LazyFrame:
-        group = [ENC, "cpt", "modifiers"]
-        lf = ctx.lf.with_columns(
-            pl.int_range(pl.len()).over(group).alias("_copy"),
-            pl.col("claim_id").first().over(group).alias("_first_claim"),
-            pl.col("line_no").first().over(group).alias("_first_line"),
+        key = [ENC, "cpt", "modifiers"]
+        # A 64-bit key hash makes the distinct-tests cheap; the join below compares real values.
+        lf = ctx.lf.with_columns(pl.struct(key).hash(seed=1).alias("_key"))
+        copies = lf.filter(~pl.col("_key").is_first_distinct())
+        firsts = lf.filter(pl.col("_key").is_duplicated() & pl.col("_key").is_first_distinct()).select(
+            *key, pl.col("claim_id").alias("_first_claim"), pl.col("line_no").alias("_first_line")
         )
         return fired(
-            lf,
-            pl.col("_copy") > 0,
+            copies.join(firsts, on=key, how="left"),
+            pl.lit(True),
             pl.format(
                 "{} duplicates claim {} line {} (same patient, date, provider and modifiers)",
                 pl.col("cpt"),

@@ -33,14 +33,18 @@ class DX001(Rule):
     summary = "a psychotherapy or 90863 claim has no mental/behavioral diagnosis (F01-F99)"
 
     def find(self, ctx: Context) -> pl.LazyFrame:
-        mh = ctx.is_code("mental_health_services")
-        has_f = (pl.col("icd10").list.eval(pl.element().str.contains(r"^F\d")).list.any().any()).over(
-            "claim_id"
+        first_mh = ctx.lf.filter(ctx.is_code("mental_health_services")).filter(
+            pl.col("claim_id").is_first_distinct()
         )
-        first_mh = pl.col("_row") == pl.col("_row").filter(mh).min().over("claim_id")
+        with_f = ctx.lf.filter(has_mental_health_dx()).select("claim_id").unique()
         return fired(
-            ctx.lf,
-            mh & first_mh & ~has_f,
+            first_mh.join(with_f, on="claim_id", how="anti"),
+            pl.lit(True),
             pl.lit("the claim bills mental-health services but has no F01-F99 diagnosis"),
             "Add the mental or behavioral diagnosis treated at this visit (ICD-10-CM F01-F99).",
         )
+
+
+def has_mental_health_dx() -> pl.Expr:
+    """The line's diagnosis list (';'-joined, no dots) has an ICD-10-CM chapter 5 code."""
+    return pl.col("icd10").str.contains(r"(^|;)F\d")

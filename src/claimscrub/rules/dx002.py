@@ -42,30 +42,27 @@ class DX002(Rule):
     summary = "a diagnosis code is not a valid billable ICD-10-CM code"
 
     def find(self, ctx: Context) -> pl.LazyFrame:
-        per_claim = (
-            ctx.lf.group_by("claim_id")
-            .agg(
-                pl.col("_row").min(),
-                pl.col("icd10")
-                .list.explode(keep_nulls=False, empty_as_null=False)
-                .unique(maintain_order=True),
-            )
-            .explode("icd10")
-            .drop_nulls("icd10")
-        )
-        # Validate each distinct code once (a few thousand at most), not each claim.
-        distinct = ctx.lines.select(pl.col("icd10").explode().drop_nulls().unique())
-        valid = distinct.with_columns(
-            pl.col("icd10").map_elements(billable, return_dtype=pl.Boolean).alias("_billable")
-        )
+        # Validate each distinct diagnosis list once (a batch has few), then touch only the
+        # lines whose list holds an invalid code.
+        lists = ctx.lines.select(pl.col("icd10").unique()).filter(pl.col("icd10") != "")
+        invalid = lists.with_columns(
+            pl.col("icd10")
+            .str.split(";")
+            .list.eval(pl.element().filter(~pl.element().map_elements(billable, return_dtype=pl.Boolean)))
+            .alias("_invalid")
+        ).filter(pl.col("_invalid").list.len() > 0)
+        first_row = ctx.lf.filter(pl.col("claim_id").is_first_distinct()).select("claim_id", "_row")
         return (
-            per_claim.join(valid.lazy(), on="icd10", how="left")
-            .filter(~pl.col("_billable"))
+            ctx.lf.select("claim_id", "icd10")
+            .join(invalid.lazy(), on="icd10", how="inner", maintain_order="left")
+            .explode("_invalid")
+            .unique(["claim_id", "_invalid"], maintain_order=True)
+            .join(first_row, on="claim_id", how="left")
             .select(
                 pl.col("_row"),
-                pl.format("diagnosis {} is not a valid billable ICD-10-CM code", "icd10").alias("message"),
+                pl.format("diagnosis {} is not a valid billable ICD-10-CM code", "_invalid").alias("message"),
                 pl.format(
-                    "Replace {} with a complete, billable ICD-10-CM code from the note.", "icd10"
+                    "Replace {} with a complete, billable ICD-10-CM code from the note.", "_invalid"
                 ).alias("fix"),
             )
         )

@@ -48,9 +48,11 @@ class FM001(Rule):
     summary = "the rendering NPI fails the NPI check digit"
 
     def find(self, ctx: Context) -> pl.LazyFrame:
+        npis = ctx.lines.select(pl.col("provider_npi").unique())
+        invalid = npis.filter(~npi_is_valid())["provider_npi"]
         return fired(
             ctx.lf,
-            ~npi_is_valid(),
+            pl.col("provider_npi").is_in(invalid.implode()),
             pl.lit("the rendering provider NPI is not a valid NPI (10 digits with check digit)"),
             "Correct the rendering NPI (look it up in NPPES or the provider roster).",
         )

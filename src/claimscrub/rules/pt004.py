@@ -5,7 +5,7 @@ import polars as pl
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, fired, register
 from claimscrub.model import Severity
-from claimscrub.rules._helpers import code_map, first_code_in_encounter, standalone_to_addon
+from claimscrub.rules._helpers import code_map, standalone_to_addon
 
 
 @register
@@ -37,10 +37,10 @@ class PT004(Rule):
         codes, not_with = ctx.kb.exclusions[self.id]
         other = sorted(not_with)
         addon = code_map(standalone_to_addon(ctx))
-        lf = ctx.lf.with_columns(first_code_in_encounter(other).alias("_other"))
+        hits = ctx.lf.filter(pl.col("cpt").is_in(sorted(codes)) & ctx.encounter_has(other))
         return fired(
-            lf,
-            pl.col("cpt").is_in(sorted(codes)) & ctx.encounter_has(other),
+            ctx.first_code_of(other, hits),
+            pl.lit(True),
             pl.format(
                 "{} is billed in the same encounter as E/M {}; psychotherapy with an E/M "
                 "visit is reported with the add-on code",

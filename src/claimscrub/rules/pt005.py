@@ -5,7 +5,6 @@ import polars as pl
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, fired, register
 from claimscrub.model import Severity
-from claimscrub.rules._helpers import first_code_in_encounter
 
 
 @register
@@ -36,10 +35,10 @@ class PT005(Rule):
     def find(self, ctx: Context) -> pl.LazyFrame:
         codes, not_with = ctx.kb.exclusions[self.id]
         other = sorted(not_with)
-        lf = ctx.lf.with_columns(first_code_in_encounter(other).alias("_other"))
+        hits = ctx.lf.filter(pl.col("cpt").is_in(sorted(codes)) & ctx.encounter_has(other))
         return fired(
-            lf,
-            pl.col("cpt").is_in(sorted(codes)) & ctx.encounter_has(other),
+            ctx.first_code_of(other, hits),
+            pl.lit(True),
             pl.format(
                 "crisis psychotherapy {} billed in the same encounter as {}",
                 pl.col("cpt"),

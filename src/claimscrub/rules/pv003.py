@@ -5,7 +5,7 @@ import polars as pl
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, fired, register
 from claimscrub.model import Severity
-from claimscrub.rules._helpers import code_map, first_code_in_encounter, standalone_to_addon
+from claimscrub.rules._helpers import code_map, standalone_to_addon
 
 
 @register
@@ -45,16 +45,16 @@ class PV003(Rule):
 
     def find(self, ctx: Context) -> pl.LazyFrame:
         pairs = standalone_to_addon(ctx)
-        primary = first_code_in_encounter(sorted(pairs))
-        addon = code_map(pairs, "_primary")
-        lf = ctx.lf.with_columns(primary.alias("_primary"))
+        addon = code_map(pairs, "_other")
+        hits = ctx.lf.filter(ctx.is_code("pharm_mgmt") & (pl.col("provider_class") == "em_prescriber"))
+        lf = ctx.first_code_of(pairs, hits)
         crosswalk = (
-            pl.when(pl.col("_primary").is_not_null())
+            pl.when(pl.col("_other").is_not_null())
             .then(
                 pl.format(
                     "Bill an E/M code (level by medical decision making) + {} instead of {} + 90863.",
                     addon,
-                    pl.col("_primary"),
+                    pl.col("_other"),
                 )
             )
             .otherwise(
@@ -65,7 +65,7 @@ class PV003(Rule):
         )
         return fired(
             lf,
-            ctx.is_code("pharm_mgmt") & (pl.col("provider_class") == "em_prescriber"),
+            pl.lit(True),
             pl.format(
                 "{} billed by a {}: CPT intends 90863 for prescribing psychologists; "
                 "providers who may report E/M use E/M + 90833/90836/90838",

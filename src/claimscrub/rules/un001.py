@@ -38,9 +38,12 @@ class UN001(Rule):
             schema={"cpt": pl.String, "_limit": pl.Int64, "_exempt": pl.List(pl.String)},
             orient="row",
         )
+        # Only lines over the limit alone, or sharing their code with another line of the
+        # encounter, can pass the limit; the running total runs over those few.
         lf = (
-            ctx.lf.join(limits.lazy(), on="cpt", how="inner")
+            ctx.lf.join(limits.lazy(), on="cpt", how="inner", maintain_order="left")
             .filter(~pl.col("_exempt").list.contains(pl.col("pos").fill_null("")))
+            .filter((pl.col("units") > pl.col("_limit")) | pl.struct(ENC, "cpt").is_duplicated())
             .sort("_row")
             .with_columns(pl.col("units").cum_sum().over([ENC, "cpt"]).alias("_total"))
         )
