@@ -189,3 +189,12 @@ def payers(policy_dir: Path | None, fmt: str, names: tuple[str, ...]) -> None:
         click.echo(f"  severity:    {sev or '-'}")
         click.echo(f"  disabled:    {', '.join(d['disabled']) or '-'}")
         click.echo(f"  source:      {p.source}")
+
+
+def _register_commands() -> None:
+    from claimscrub.commands import register_all
+
+    register_all(main)
+
+
+_register_commands()
