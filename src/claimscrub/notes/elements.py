@@ -1,0 +1,388 @@
+"""Detectors for the documentation elements (action, response, side effects, adherence,
+rationale, not performed). Each returns the evidence spans that support the element; an empty
+list means the element is absent. Vocabularies live in ``claimscrub/data/note_lexicon.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from ._doc import EXCLUDED_SECTIONS, ParsedNote
+from ._text import Segment
+from .lexicon import alt, lexicon, words
+
+Span = tuple[int, int, str]
+_SEP = re.compile(r"[,:(]|\s-\s|\band\b|\bbut\b")
+_NOUN_DET = re.compile(r"(?:\b(?:the|a|an|this|that|his|her|their|recent|last|dose|any|on|of)\s*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Rx:
+    med_generic: re.Pattern[str]
+    dose: re.Pattern[str]
+    verb_present: re.Pattern[str]
+    verb_past: re.Pattern[str]
+    refill: re.Pattern[str]
+    refill_request: re.Pattern[str]
+    no_change: re.Pattern[str]
+    blockers: re.Pattern[str]
+    past_time: re.Pattern[str]
+    present_time: re.Pattern[str]
+    non_med: re.Pattern[str]
+    first_person: re.Pattern[str]
+    arrow: re.Pattern[str]
+    resp_strong: re.Pattern[str]
+    resp_weak: re.Pattern[str]
+    resp_links: re.Pattern[str]
+    resp_not: re.Pattern[str]
+    resp_other_tx: re.Pattern[str]
+    anaphora: re.Pattern[str]
+    se_vocab: re.Pattern[str]
+    se_case: re.Pattern[str]
+    se_symptoms: re.Pattern[str]
+    se_report: re.Pattern[str]
+    se_teaching: re.Pattern[str]
+    se_not_symptom: re.Pattern[str]
+    adh: re.Pattern[str]
+    adh_take: re.Pattern[str]
+    adh_skip: re.Pattern[str]
+    adh_not: re.Pattern[str]
+    rat_explicit: re.Pattern[str]
+    rat_rb: re.Pattern[str]
+    rat_teach_verb: re.Pattern[str]
+    rat_teach_obj: re.Pattern[str]
+    rat_causal: re.Pattern[str]
+    rat_causal_start: re.Pattern[str]
+    rat_findings: re.Pattern[str]
+    np_patterns: tuple[re.Pattern[str], ...]
+
+
+@cache
+def _rx() -> _Rx:
+    lx = lexicon()
+    a, r, se, ad, ra, npf = (
+        lx["action"], lx["response"], lx["side_effects"], lx["adherence"], lx["rationale"],
+        lx["not_performed"],
+    )
+    med = alt(npf["med_words"])
+    neg = alt(npf["negated_verbs"])
+    dfr = alt(npf["deferral"])
+    np_patterns = (
+        re.compile(rf"\b{med}\b[^.;\n]{{0,40}}?\b(?:not|n't|never|no longer)\b[^.;\n]{{0,25}}?\b{neg}"),
+        re.compile(
+            r"\b(?:did not|didn't|not|no time to|unable to|did not have time to|won't|will not|"
+            r"do not|don't|does not|doesn't|wasn't able to)\s+(?:\w+\s+){0,2}?"
+            rf"(?:address|review|discuss|manage|assess|evaluate|cover|touch on)\w*\s+(?:\S+\s+){{0,3}}?{med}\b"
+        ),
+        re.compile(rf"\bno {med}\s+(?:were |was |are |is )?{neg}"),
+        re.compile(rf"\b{med}\b[^.;\n]{{0,40}}?(?<![a-z]){dfr}(?![a-z])"),
+        re.compile(rf"\b(?:defer\w*|postpon\w*)\s+(?:\S+\s+){{0,3}}?{med}\b"),
+    )
+    take = alt(ad["take_verbs"])
+    reg = alt(ad["regularity"])
+    return _Rx(
+        med_generic=re.compile(words(lx["med_generic"])),
+        dose=re.compile(alt(lx["dose"])),
+        verb_present=re.compile(words(a["verbs_present"])),
+        verb_past=re.compile(words(a["verbs_past"])),
+        refill=re.compile(words(a["refill"])),
+        refill_request=re.compile(words(a["refill_request"])),
+        no_change=re.compile(words(a["no_change"])),
+        blockers=re.compile(words(a["blockers"])),
+        past_time=re.compile(words(a["past_time"])),
+        present_time=re.compile(words(a["present_time"])),
+        non_med=re.compile(r"^\W*(?:\w+\W+){0,2}?" + words(a["non_med_objects"])),
+        first_person=re.compile(r"\b(?:i|we)\s+(?:\w+\s+)?$"),
+        arrow=re.compile(r"\s*(?:-+>|>|=>|→)\s*"),
+        resp_strong=re.compile(words(r["strong"])),
+        resp_weak=re.compile(words(r["weak"])),
+        resp_links=re.compile(words(r["links"])),
+        resp_not=re.compile(words(r["not_judgement"])),
+        resp_other_tx=re.compile(
+            r"^\s*(?:to|from)\s+(?:the\s+)?(?:psycho)?(?:therapy|cbt|dbt|emdr|exposure|skills|sessions?|counseling|intervention)"
+        ),
+        anaphora=re.compile(words(lx["med_anaphora"] + lx["med_generic"])),
+        se_vocab=re.compile(words(se["vocab"])),
+        se_case=re.compile(alt(se["case_sensitive"])),
+        se_symptoms=re.compile(words(se["symptoms"])),
+        se_report=re.compile(words(se["report"])),
+        se_teaching=re.compile(words(se["teaching"])),
+        se_not_symptom=re.compile(r"\bbehaviou?ral activation|\btoxic (?:relationship|family|environment|friend|work)"),
+        adh=re.compile(words(ad["patterns"])),
+        adh_take=re.compile(rf"\b{take}\b((?:\s+[^\s.;,]+){{0,4}}?)\s+{reg}(?![a-z])"),
+        adh_skip=re.compile(words(ad["forget_skip"])),
+        adh_not=re.compile(r"^\W{0,3}(?:\w+\W+){0,2}?" + words(ad["not_assessed"])),
+        rat_explicit=re.compile(words(ra["explicit"])),
+        rat_rb=re.compile(words(ra["risk_benefit"])),
+        rat_teach_verb=re.compile(words(ra["teaching_verbs"])),
+        rat_teach_obj=re.compile(words(ra["teaching_objects"])),
+        rat_causal=re.compile(words(ra["causal"])),
+        rat_causal_start=re.compile(
+            r"^\W*(?:because|given|due to|since|as|this is|reason|rationale|to|in order|so|explained|"
+            r"discussed|reviewed|risks?|benefits?|the goal|goal)\b"
+        ),
+        rat_findings=re.compile(words(ra["findings"])),
+        np_patterns=np_patterns,
+    )
+
+
+def _sep_start(text: str, pos: int) -> int:
+    """Start of the sub-clause (after the last , : ( - and but) that contains ``pos``."""
+    last = 0
+    for m in _SEP.finditer(text, 0, pos):
+        last = m.end()
+    return last
+
+
+def _usable(seg: Segment) -> bool:
+    return seg.section not in EXCLUDED_SECTIONS
+
+
+# ---------------------------------------------------------------- not performed
+def not_performed(doc: ParsedNote) -> list[Span]:
+    R = _rx()
+    out: list[Span] = []
+    for seg in doc.segs:
+        for pat in R.np_patterns:
+            m = pat.search(seg.text)
+            if m:
+                s = seg.start + m.start()
+                out.append((s, seg.start + m.end(), doc.text[s : seg.start + m.end()]))
+                break
+    return out
+
+
+# ---------------------------------------------------------------- action
+def _has_object(doc: ParsedNote, R: _Rx, seg: Segment, cs: int, ctext: str, m: re.Match[str]) -> bool:
+    after = ctext[m.end() : m.end() + 70]
+    if R.non_med.match(after) and not doc.any_drug_in(cs + m.end(), cs + m.end() + 25, False):
+        return False
+    if doc.any_drug_in(cs + m.end(), cs + m.end() + len(after), False):
+        return True
+    if R.med_generic.search(after) or R.dose.search(after[:40]):
+        return True
+    # object before the verb ("sertraline 100 mg - continue", "lithium held")
+    rest = re.sub(r"\b(?:today|now|for now|at this time|as is|unchanged|without change|same)\b", "", after)
+    if not rest.strip(" .,-)") or rest.lstrip()[:1] in ".,;)":
+        before_start = max(cs, cs + m.start() - 50)
+        return doc.any_drug_in(before_start, cs + m.start(), False)
+    return False
+
+
+def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
+    R = _rx()
+    out: list[Span] = []
+    skip_ranges = [(s, e) for s, e, _ in skip]
+    for seg in doc.segs:
+        if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
+            continue
+        for cs, _ce, ctext in seg.clauses():
+            for past, pat in ((False, R.verb_present), (True, R.verb_past)):
+                for m in pat.finditer(ctext):
+                    prefix = ctext[_sep_start(ctext, m.start()) : m.start()]
+                    if R.blockers.search(prefix[-60:]) or _NOUN_DET.search(ctext[: m.start()][-12:]):
+                        continue
+                    if past and not R.present_time.search(ctext):
+                        if R.past_time.search(ctext):
+                            continue
+                        if not (seg.plan or R.first_person.search(ctext[: m.start()])):
+                            continue
+                    if _has_object(doc, R, seg, cs, ctext, m):
+                        out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            for m in R.refill.finditer(ctext):
+                prefix = ctext[max(0, m.start() - 30) : m.start()]
+                if R.refill_request.search(prefix) or ctext[m.end() :].lstrip().startswith(
+                    ("history", "hx", "record", "date", "pattern")
+                ):
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            ments = doc.drugs_in(cs, cs + len(ctext), False)
+            for a, b in zip(ments, ments[1:], strict=False):
+                gap = doc.low[a.end : b.start]
+                if R.arrow.fullmatch(gap) or re.fullmatch(r"\s*\d[\d./ ]*\s*(?:mg|mcg)?\s*(?:-+>|>)\s*", gap):
+                    out.append((a.start, b.end, doc.text[a.start : b.end]))
+    if doc.has_current:
+        for seg in doc.segs:
+            if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
+                continue
+            for m in R.no_change.finditer(seg.text):
+                tail = seg.text[m.end() : m.end() + 30]
+                if re.match(r"\s*(?:were |was )?discussed", tail):
+                    continue
+                if re.match(r"\s*(?:in|to)\s+(?!(?:\w+\s+)?(?:med|meds|medications?|dose|dosing|regimen|rx|sertraline))", tail) and not doc.any_drug_in(seg.start + m.end(), seg.start + m.end() + 30, False):
+                    continue
+                if R.blockers.search(seg.text[max(0, m.start() - 20) : m.start()]):
+                    continue
+                s = seg.start + m.start()
+                out.append((s, seg.start + m.end(), doc.text[s : seg.start + m.end()]))
+    return out
+
+
+# ---------------------------------------------------------------- response
+def response(doc: ParsedNote) -> list[Span]:
+    if not doc.has_current:
+        return []
+    R = _rx()
+    out: list[Span] = []
+    for seg in doc.segs:
+        if not _usable(seg):
+            continue
+        for cs, ce, ctext in seg.clauses():
+            drug = doc.any_drug_in(cs, ce)
+            link = drug or bool(R.resp_links.search(ctext))
+            anaph = link or bool(R.anaphora.search(ctext))
+            for m in R.resp_strong.finditer(ctext):
+                if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
+                    continue
+                if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
+                    continue
+                word = m.group()
+                needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
+                if needs_link and not anaph:
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            if not link:
+                continue
+            for m in R.resp_weak.finditer(ctext):
+                if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+    return out
+
+
+# ---------------------------------------------------------------- side effects
+def side_effects(doc: ParsedNote) -> list[Span]:
+    R = _rx()
+    med_ctx = doc.has_current or bool(R.med_generic.search(doc.low))
+    if not med_ctx:
+        return []
+    out: list[Span] = []
+    for seg in doc.segs:
+        if not _usable(seg):
+            continue
+        for cs, _ce, ctext in seg.clauses():
+            orig = doc.text[cs : cs + len(ctext)]
+            teaching = bool(R.se_teaching.search(ctext))
+            reported = bool(R.se_report.search(ctext))
+            hits = [(m.start(), m.end()) for m in R.se_vocab.finditer(ctext)]
+            hits += [(m.start(), m.end()) for m in R.se_case.finditer(orig)]
+            for s, e in hits:
+                if teaching and not reported:
+                    continue
+                out.append((cs + s, cs + e, doc.text[cs + s : cs + e]))
+            if not doc.has_current:
+                continue
+            for m in R.se_symptoms.finditer(ctext):
+                if teaching and not _reported_near(R, ctext, m.start()):
+                    continue
+                if R.se_not_symptom.search(ctext[max(0, m.start() - 12) : m.end() + 14]):
+                    continue
+                if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]):
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+    return out
+
+
+def _reported_near(R: _Rx, text: str, pos: int) -> bool:
+    sub = text[_sep_start(text, pos) : pos]
+    return bool(R.se_report.search(sub)) and not R.se_teaching.search(sub)
+
+
+# ---------------------------------------------------------------- adherence
+def adherence(doc: ParsedNote) -> list[Span]:
+    R = _rx()
+    if not (doc.has_current or R.med_generic.search(doc.low)):
+        return []
+    out: list[Span] = []
+    for seg in doc.segs:
+        if not _usable(seg):
+            continue
+        for cs, ce, ctext in seg.clauses():
+            for m in R.adh.finditer(ctext):
+                if R.adh_not.match(ctext[m.end() :]):
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            for m in R.adh_take.finditer(ctext):
+                inner = m.group(1)
+                if R.dose.search(inner) or not _plain_object(doc, inner, cs + m.start(1)):
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            for m in R.adh_skip.finditer(ctext):
+                window_end = min(len(ctext), m.end() + 30)
+                tail = ctext[m.end() : window_end]
+                if re.match(r"\W*(?:\S+\s+){0,3}?(?:it|them|doses?|meds?|medications?|pills?|the (?:morning|evening|night|weekend|am|pm) dose)\b", tail) or doc.any_drug_in(cs + m.end(), cs + window_end):
+                    out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+    return out
+
+
+_OBJ_WORDS = frozenset(
+    "it them this these his her their the a an all both of dose doses meds med medication "
+    "medications pill pills capsule capsules tablet tablets film patch injection shot morning "
+    "evening night in at with consistently regularly faithfully reliably has been had have "
+    "kept keep as".split()
+)
+
+
+def _plain_object(doc: ParsedNote, inner: str, start: int) -> bool:
+    """The words between a take-verb and a regularity word are only pronouns/drug names."""
+    toks = re.finditer(r"[a-z0-9'/-]+", inner)
+    for t in toks:
+        if t.group() in _OBJ_WORDS:
+            continue
+        if doc.any_drug_in(start + t.start(), start + t.end() + 1, False):
+            continue
+        if any(m.start <= start + t.start() < m.end for m in doc.mentions):
+            continue
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- rationale
+def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
+    R = _rx()
+    out: list[Span] = []
+    med_ctx = doc.has_current or bool(action_spans)
+    if not med_ctx:
+        return out
+    decision_segs: set[int] = set()
+    for i, seg in enumerate(doc.segs):
+        if any(seg.start <= s < seg.end for s, _e, _t in action_spans):
+            decision_segs.add(i)
+        elif re.search(r"\b(?:chose|choose|choosing|opted|selected|recommend\w*)\b", seg.text) and doc.any_drug_in(seg.start, seg.end):
+            decision_segs.add(i)
+    for i, seg in enumerate(doc.segs):
+        if not _usable(seg):
+            continue
+        t = seg.text
+
+        def add(m: re.Match[str], seg: Segment = seg) -> None:
+            out.append((seg.start + m.start(), seg.start + m.end(), doc.text[seg.start + m.start() : seg.start + m.end()]))
+
+        for pat in (R.rat_explicit, R.rat_rb):
+            for m in pat.finditer(t):
+                add(m)
+        for cs, _ce, ctext in seg.clauses():
+            vm = R.rat_teach_verb.search(ctext)
+            if vm:
+                om = R.rat_teach_obj.search(ctext)
+                if om:
+                    out.append((cs + vm.start(), cs + vm.end(), doc.text[cs + vm.start() : cs + vm.end()]))
+                    out.append((cs + om.start(), cs + om.end(), doc.text[cs + om.start() : cs + om.end()]))
+        in_decision = i in decision_segs
+        follows = (i - 1) in decision_segs and doc.segs[i - 1].line == seg.line - 0 or (
+            (i - 1) in decision_segs and seg.line - doc.segs[i - 1].line <= 1
+        )
+        if in_decision:
+            for m in R.rat_causal.finditer(t):
+                add(m)
+            for m in re.finditer(r"\(([^)]{3,80})\)|\s-\s+([^;]{3,80})", t):
+                inner = m.group(1) or m.group(2) or ""
+                if R.rat_findings.search(inner) and not R.dose.fullmatch(inner.strip()):
+                    add(m)
+        elif follows and R.rat_causal_start.match(t):
+            cm = R.rat_causal.search(t)
+            if cm:
+                add(cm)
+    return out

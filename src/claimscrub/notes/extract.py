@@ -1,0 +1,114 @@
+"""extract_note / extract_notes: read documentation elements from clinical note text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import elements, minutes
+from ._doc import EXCLUDED_SECTIONS, ParsedNote
+from ._text import normalise, segment
+from .context import NON_CURRENT, classify_mentions, section_names
+from .drugs import find_drugs
+from .facts import NoteFacts
+
+_MED_VISIT = re.compile(
+    r"\b(?:medication management|med(?:ication)? (?:management|check|mgmt|f/?u|follow[- ]?up|visit)|"
+    r"e/m|e&m|pharmacologic|psychiatric follow|psych f/u|psych med)\b"
+)
+_THERAPY_WORD = re.compile(r"\b(?:psycho-?therapy|therapy|session|counsel(?:l)?ing|cbt|dbt|emdr|pcit)\b")
+
+
+def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
+    names = section_names()
+    staged = []
+    items: list[tuple[str, tuple[tuple[int, int], ...]]] = []
+    index: list[list[tuple[int, list[int]]]] = []
+    for text in texts:
+        low = normalise(text)
+        segs = segment(low, names)
+        ments = find_drugs(low)
+        current = [True] * len(ments)
+        per_note: list[tuple[int, list[int]]] = []
+        j = 0
+        for seg in segs:
+            idx = []
+            while j < len(ments) and ments[j].start < seg.end:
+                if ments[j].start >= seg.start:
+                    idx.append(j)
+                j += 1
+            if not idx:
+                continue
+            if seg.section in EXCLUDED_SECTIONS:
+                for k in idx:
+                    current[k] = False
+                continue
+            spans = tuple((ments[k].start - seg.start, ments[k].end - seg.start) for k in idx)
+            per_note.append((len(items), idx))
+            items.append((seg.text, spans))
+        staged.append((text, low, segs, ments, current))
+        index.append(per_note)
+    cats = classify_mentions(items)
+    notes = []
+    for (text, low, segs, ments, current), per_note in zip(staged, index, strict=True):
+        for item_no, idx in per_note:
+            for k, c in zip(idx, cats[item_no], strict=False):
+                if c & NON_CURRENT:
+                    current[k] = False
+        notes.append(ParsedNote(text, low, segs, ments, current))
+    return notes
+
+
+def _read(doc: ParsedNote) -> NoteFacts:
+    ev: dict[str, list[tuple[int, int, str]]] = {}
+    np_spans = elements.not_performed(doc)
+    act = elements.actions(doc, np_spans)
+    # drugs named as the object of a decision are planned medications even if context said
+    # otherwise (e.g. "restart fluoxetine"), unless family/allergy/other-person
+    for s, e, _ in act:
+        for k, m in enumerate(doc.mentions):
+            if s <= m.start <= e + 70 and not doc.current[k]:
+                pass
+    not_done = bool(np_spans) and not act
+    facts = NoteFacts()
+    current = [m for m, c in zip(doc.mentions, doc.current, strict=True) if c]
+    facts.medication = bool(current)
+    seen: list[str] = []
+    for m in current:
+        if m.generic not in seen:
+            seen.append(m.generic)
+    facts.medications = seen
+    ev["medication"] = [(m.start, m.end, doc.text[m.start : m.end]) for m in current]
+    if not_done:
+        facts.not_performed = True
+        ev["not_performed"] = np_spans
+    else:
+        ev["action"] = act
+        ev["response"] = elements.response(doc)
+        ev["side_effects"] = elements.side_effects(doc)
+        ev["adherence"] = elements.adherence(doc)
+        ev["rationale"] = elements.rationale(doc, act) if act else []
+        for name in ("action", "response", "side_effects", "adherence", "rationale"):
+            setattr(facts, name, bool(ev[name]))
+    title = doc.segs[0].text if doc.segs else ""
+    therapy_only = (
+        bool(_THERAPY_WORD.search(title)) and not _MED_VISIT.search(title)
+    ) or (not facts.action and not facts.medication and bool(_THERAPY_WORD.search(doc.low)))
+    mins, used = minutes.therapy_minutes(doc.segs, doc.text, therapy_only)
+    facts.therapy_minutes = mins
+    ev["therapy_minutes"] = [(c.start, c.end, c.text) for c in used]
+    facts.evidence = {k: sorted(set(v)) for k, v in ev.items() if v}
+    return facts
+
+
+def extract_notes(texts: Sequence[str]) -> list[NoteFacts]:
+    """Read many notes at once (context classification is batched through spaCy)."""
+    out = []
+    for doc in _parse_many([t if isinstance(t, str) else "" for t in texts]):
+        out.append(_read(doc))
+    return out
+
+
+def extract_note(text: str) -> NoteFacts:
+    """Read one note; see :class:`NoteFacts` for the fields."""
+    return extract_notes([text])[0]
