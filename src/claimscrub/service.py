@@ -31,6 +31,7 @@ class CheckOptions:
     policy_dir: Path | None = None
     input_format: str | None = None  # csv | x12 | fhir; None = detect from content
     read_notes: bool = True
+    price: bool = True  # expected payment per line and money at risk
 
 
 @dataclass
@@ -41,17 +42,25 @@ class CheckResult:
     inputs: list[str] = field(default_factory=list)
     note_facts: pl.DataFrame | None = None
     raw: pl.DataFrame | None = None  # the input as read (strings), same row order as lines
+    prices: pl.DataFrame | None = None  # _row, expected_payment, price_status, price_basis
+    money: dict | None = None  # claimscrub.pricing.money_at_risk
+    whatif: pl.DataFrame | None = None  # claimscrub.pricing.crosswalk_whatif
 
     @property
-    def summary(self) -> dict[str, int]:
+    def summary(self) -> dict[str, object]:
         sev = self.findings["severity"]
-        return {
+        out: dict[str, object] = {
             "claims": self.lines["claim_id"].n_unique() if self.lines.height else 0,
             "lines": self.lines.height,
             "errors": int((sev == "error").sum()),
             "warnings": int((sev == "warning").sum()),
             "infos": int((sev == "info").sum()),
         }
+        if self.money is not None:
+            from claimscrub.pricing import jsonable
+
+            out["money"] = jsonable(self.money)
+        return out
 
     @property
     def exit_code(self) -> int:
@@ -165,7 +174,28 @@ def check_raw(
         lines = attach_notes_dir(lines, options.notes_dir)
     facts = note_facts_for(lines) if options.read_notes else None
     findings = run_rules(lines, policies, rules=all_rules(), note_facts=facts)
-    return CheckResult(lines, findings, policies, list(inputs), facts, raw)
+    result = CheckResult(lines, findings, policies, list(inputs), facts, raw)
+    if options.price:
+        add_money(result)
+    return result
+
+
+def add_money(result: CheckResult) -> None:
+    """Expected payment per line, money at risk, and the E/M crosswalk what-if."""
+    from claimscrub.pricing import crosswalk_whatif, money_at_risk, price_lines
+
+    result.prices = price_lines(result.lines)
+    result.money = money_at_risk(result.lines, result.prices, result.findings)
+    result.whatif = crosswalk_whatif(result.lines)
+
+
+def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl.DataFrame:
+    """Read and normalize input files (no rules): the canonical frame."""
+    options = options or CheckOptions()
+    policies = policies_for(options)
+    raw = _concat_raw([read_input(p, options.input_format) for p in paths])
+    roster = read_roster(options.providers) if options.providers is not None else None
+    return normalize(raw, payer_policies=payer_table(policies), roster=roster)
 
 
 def check_paths(paths: Sequence[Path], options: CheckOptions | None = None) -> CheckResult:
@@ -205,4 +235,11 @@ def check_records(
 def findings_json(result: CheckResult) -> dict[str, object]:
     """The spec §5 JSON document."""
     rows = result.findings.drop("_row").to_dicts()
-    return {"findings": rows, "summary": result.summary}
+    doc: dict[str, object] = {"findings": rows, "summary": result.summary}
+    from claimscrub.writers.money import whatif_rows
+
+    if rows := whatif_rows(result):
+        from claimscrub.pricing import jsonable
+
+        doc["whatif"] = jsonable(rows)
+    return doc

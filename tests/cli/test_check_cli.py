@@ -11,11 +11,36 @@ from click.testing import CliRunner
 
 from claimscrub.cli import main
 
-HEADER = ["claim_id", "line_no", "patient_id", "service_date", "payer", "provider_npi",
-          "provider_credential", "provider_state", "provider_rx_authority", "cpt", "units",
-          "minutes", "icd10"]
-GOOD = ["C1", "1", "P1", "2026-03-02", "commercial", "1234567893", "PSYCHOLOGIST", "NM", "yes",
-        "90834", "1", "45", "F33.1"]
+HEADER = [
+    "claim_id",
+    "line_no",
+    "patient_id",
+    "service_date",
+    "payer",
+    "provider_npi",
+    "provider_credential",
+    "provider_state",
+    "provider_rx_authority",
+    "cpt",
+    "units",
+    "minutes",
+    "icd10",
+]
+GOOD = [
+    "C1",
+    "1",
+    "P1",
+    "2026-03-02",
+    "commercial",
+    "1234567893",
+    "PSYCHOLOGIST",
+    "NM",
+    "yes",
+    "90834",
+    "1",
+    "45",
+    "F33.1",
+]
 
 
 def write_csv(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
@@ -121,7 +146,7 @@ def test_formats(tmp_path: Path) -> None:
 
 def test_html_and_csv_escape_hostile_claim_ids(tmp_path: Path) -> None:
     row = GOOD.copy()
-    row[0] = "=HYPERLINK(\"http://x\")<script>alert(1)</script>"
+    row[0] = '=HYPERLINK("http://x")<script>alert(1)</script>'
     row[9] = "90863"
     src = write_csv(tmp_path / "c.csv", [row])
     html = run("check", str(src), "--format", "html").output
@@ -132,7 +157,9 @@ def test_html_and_csv_escape_hostile_claim_ids(tmp_path: Path) -> None:
 
 
 def test_providers_roster_fills_credential(tmp_path: Path) -> None:
-    header = [h for h in HEADER if h not in {"provider_credential", "provider_state", "provider_rx_authority"}]
+    header = [
+        h for h in HEADER if h not in {"provider_credential", "provider_state", "provider_rx_authority"}
+    ]
     row = [v for h, v in zip(HEADER, GOOD, strict=True) if h in header]
     row[header.index("cpt")] = "90863"
     src = write_csv(tmp_path / "c.csv", [row], header)

@@ -29,5 +29,10 @@ def neutralize_formulas(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def render_csv(result: CheckResult) -> str:
-    out = result.findings.select(FINDING_COLUMNS)
-    return neutralize_formulas(out).write_csv()
+    out = result.findings.select("_row", *FINDING_COLUMNS)
+    if result.prices is not None:
+        prices = result.prices.select(
+            "_row", pl.col("expected_payment").cast(pl.String), pl.col("price_basis")
+        )
+        out = out.join(prices, on="_row", how="left", maintain_order="left")
+    return neutralize_formulas(out.drop("_row")).write_csv()

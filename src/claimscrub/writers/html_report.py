@@ -13,6 +13,7 @@ import polars as pl
 
 from claimscrub import __version__
 from claimscrub.engine.rule import get_rule
+from claimscrub.writers.money import usd, whatif_rows
 
 if TYPE_CHECKING:
     from claimscrub.service import CheckResult
@@ -90,6 +91,54 @@ def _by_claim(findings: pl.DataFrame) -> str:
     )
 
 
+def _money(result: CheckResult) -> str:
+    m = result.money
+    if not m:
+        return ""
+    cards = (
+        f"<div class='cards'><div class='card'><b>{escape(usd(m['expected_payment']))}</b>"
+        f"expected payment ({m['priced_lines']} priced lines)</div>"
+        f"<div class='card err'><b>{escape(usd(m['at_risk']))}</b>at risk ({m['at_risk_lines']} lines)</div>"
+        f"<div class='card'><b>{m['unknown_lines']}</b>lines without a known rate</div></div>"
+    )
+    rule_rows = "".join(
+        f"<tr><td>{escape(rule)}</td><td>{escape(usd(v['amount']))}</td><td>{v['lines']}</td>"
+        f"<td>{v['unknown_lines']}</td></tr>"
+        for rule, v in sorted(m.get("by_rule", {}).items())
+    )
+    prov_rows = "".join(
+        f"<tr><td>{escape(npi)}</td><td>{escape(usd(v['expected_payment']))}</td>"
+        f"<td>{escape(usd(v['at_risk']))}</td><td>{v['at_risk_lines']}</td></tr>"
+        for npi, v in sorted(m.get("by_provider", {}).items(), key=lambda kv: -float(kv[1]["at_risk"]))
+        if v["at_risk_lines"]
+    )
+    whatif = "".join(
+        f"<tr><td>{escape(str(w['claim_id']))}</td><td>{escape(str(w['policy']))}</td>"
+        f"<td>{escape(str(w['billed_codes']))}: {escape(usd(w['billed_payment']))}</td>"
+        f"<td>{escape(str(w['crosswalk_codes']))}: {escape(usd(w['crosswalk_payment']))}</td></tr>"
+        for w in whatif_rows(result)
+    )
+    html = "<h2>Money</h2>" + cards
+    if rule_rows:
+        html += (
+            "<table><tr><th>Rule</th><th>At risk</th><th>Lines</th><th>Lines without rate</th></tr>"
+            + rule_rows
+            + "</table>"
+        )
+    if prov_rows:
+        html += (
+            "<table><tr><th>Provider NPI</th><th>Expected</th><th>At risk</th><th>Lines at risk</th></tr>"
+            + prov_rows
+            + "</table>"
+        )
+    if whatif:
+        html += (
+            "<h2>What-if: E/M crosswalk for prescribers' 90863</h2><table><tr><th>Claim</th>"
+            "<th>Payer</th><th>As billed</th><th>E/M + add-on</th></tr>" + whatif + "</table>"
+        )
+    return html
+
+
 def render_html(result: CheckResult, *, extra_sections: str = "") -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     inputs = ", ".join(result.inputs) or "request"
@@ -99,7 +148,7 @@ def render_html(result: CheckResult, *, extra_sections: str = "") -> str:
         "<title>claimscrub report</title><style>" + STYLE + "</style></head><body>"
         "<header><h1>Claim check report</h1>"
         f"<p>{escape(inputs)} · {escape(when)}</p></header><main>"
-        f"<div class='cards'>{_cards(result)}</div>{extra_sections}"
+        f"<div class='cards'>{_cards(result)}</div>{_money(result)}{extra_sections}"
         f"<h2>Findings by rule</h2>{_by_rule(result.findings)}{_by_claim(result.findings)}"
         "</main><footer>claimscrub "
         + escape(__version__)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from claimscrub.writers.money import money_lines, usd, whatif_rows
+
 if TYPE_CHECKING:
     from claimscrub.service import CheckResult
 
@@ -33,4 +35,10 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
     if f.height:
         counts = f.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
         out.append("by rule: " + ", ".join(f"{r} {n}" for r, n in counts.iter_rows()))
+    out += money_lines(result)
+    for w in whatif_rows(result):
+        out.append(
+            f"what-if claim {w['claim_id']}: billed {w['billed_codes']} {usd(w['billed_payment'])} "
+            f"vs {w['crosswalk_codes']} {usd(w['crosswalk_payment'])} under {w['policy']}"
+        )
     return "\n".join(out) + "\n"

@@ -1,0 +1,40 @@
+"""Money figures for the reports: formatting and the rows each report shows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from claimscrub.service import CheckResult
+
+
+def usd(value: object) -> str:
+    if value is None:
+        return "unknown"
+    return f"${Decimal(str(value)):,.2f}"
+
+
+def money_lines(result: CheckResult) -> list[str]:
+    """Plain-text money summary (empty when the batch was not priced)."""
+    m = result.money
+    if not m:
+        return []
+    out = [
+        f"expected payment {usd(m['expected_payment'])} on {m['priced_lines']} priced lines "
+        f"({m['unknown_lines']} lines without a known rate); "
+        f"at risk {usd(m['at_risk'])} on {m['at_risk_lines']} lines"
+    ]
+    by_rule = sorted(m.get("by_rule", {}).items(), key=lambda kv: -Decimal(str(kv[1]["amount"])))
+    if by_rule:
+        out.append(
+            "at risk by rule: "
+            + ", ".join(f"{rule} {usd(v['amount'])} ({v['lines']} lines)" for rule, v in by_rule)
+        )
+    return out
+
+
+def whatif_rows(result: CheckResult) -> list[dict[str, object]]:
+    if result.whatif is None or result.whatif.height == 0:
+        return []
+    return result.whatif.drop("patient_id", strict=False).to_dicts()
