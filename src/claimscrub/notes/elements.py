@@ -37,6 +37,7 @@ class _Rx:
     resp_weak: re.Pattern[str]
     resp_links: re.Pattern[str]
     resp_not: re.Pattern[str]
+    resp_eval: re.Pattern[str]
     resp_other_tx: re.Pattern[str]
     anaphora: re.Pattern[str]
     se_vocab: re.Pattern[str]
@@ -57,6 +58,7 @@ class _Rx:
     rat_causal_start: re.Pattern[str]
     rat_findings: re.Pattern[str]
     np_patterns: tuple[re.Pattern[str], ...]
+    np_drug: re.Pattern[str]
 
 
 @cache
@@ -70,7 +72,7 @@ def _rx() -> _Rx:
     neg = alt(npf["negated_verbs"])
     dfr = alt(npf["deferral"])
     np_patterns = (
-        re.compile(rf"\b{med}\b[^.;\n]{{0,40}}?\b(?:not|n't|never|no longer)\b[^.;\n]{{0,25}}?\b{neg}"),
+        re.compile(rf"\b{med}\b[^.\n]{{0,60}}?\b(?:not|n't|never|no longer)\b[^.;\n]{{0,25}}?\b{neg}"),
         re.compile(
             r"\b(?:did not|didn't|not|no time to|unable to|did not have time to|won't|will not|"
             r"do not|don't|does not|doesn't|wasn't able to)\s+(?:\w+\s+){0,2}?"
@@ -79,6 +81,10 @@ def _rx() -> _Rx:
         re.compile(rf"\bno {med}\s+(?:were |was |are |is )?{neg}"),
         re.compile(rf"\b{med}\b[^.;\n]{{0,40}}?(?<![a-z]){dfr}(?![a-z])"),
         re.compile(rf"\b(?:defer\w*|postpon\w*)\s+(?:\S+\s+){{0,3}}?{med}\b"),
+    )
+    np_drug = re.compile(
+        r"\b(?:not|n't|never)\s+(?:been\s+)?(?:addressed|reviewed|discussed|managed)\s+"
+        r"(?:today|this (?:session|visit)|at (?:this|today's) (?:visit|session)|in (?:this|today's) (?:session|visit))"
     )
     take = alt(ad["take_verbs"])
     reg = alt(ad["regularity"])
@@ -100,6 +106,7 @@ def _rx() -> _Rx:
         resp_weak=re.compile(words(r["weak"])),
         resp_links=re.compile(words(r["links"])),
         resp_not=re.compile(words(r["not_judgement"])),
+        resp_eval=re.compile(words(r["evaluative"])),
         resp_other_tx=re.compile(
             r"^\s*(?:to|from)\s+(?:the\s+)?(?:psycho)?(?:therapy|cbt|dbt|emdr|exposure|skills|sessions?|counseling|intervention)"
         ),
@@ -120,11 +127,12 @@ def _rx() -> _Rx:
         rat_teach_obj=re.compile(words(ra["teaching_objects"])),
         rat_causal=re.compile(words(ra["causal"])),
         rat_causal_start=re.compile(
-            r"^\W*(?:because|given|due to|since|as|this is|reason|rationale|to|in order|so|explained|"
-            r"discussed|reviewed|risks?|benefits?|the goal|goal)\b"
+            r"^\W*(?:" + alt(ra["causal"]) + r"|this is|reason|rationale|explained|discussed|reviewed|"
+            r"risks?|benefits?|the goal)"
         ),
         rat_findings=re.compile(words(ra["findings"])),
         np_patterns=np_patterns,
+        np_drug=np_drug,
     )
 
 
@@ -151,6 +159,11 @@ def not_performed(doc: ParsedNote) -> list[Span]:
                 s = seg.start + m.start()
                 out.append((s, seg.start + m.end(), doc.text[s : seg.start + m.end()]))
                 break
+        else:
+            m = R.np_drug.search(seg.text)
+            if m and (doc.any_drug_in(seg.start, seg.end, False) or R.med_generic.search(seg.text)):
+                s = seg.start + m.start()
+                out.append((s, seg.start + m.end(), doc.text[s : seg.start + m.end()]))
     return out
 
 
@@ -241,6 +254,10 @@ def response(doc: ParsedNote) -> list[Span]:
                 word = m.group()
                 needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
                 if needs_link and not anaph:
+                    continue
+                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            for m in R.resp_eval.finditer(ctext):
+                if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
                     continue
                 out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
             if not link:

@@ -221,12 +221,22 @@ def candidates(segs: list[Segment], text: str) -> list[Candidate]:
                         label = "future"
                 if re.match(r"\s*(?:late|early|ago|prior|before|after|later|of (?:sleep|exercise|walking))\b", ctext[m.end() :]):
                     label = "activity"
+                if re.match(r"\W{0,3}(?:nightly|daily|each (?:day|night|morning|evening)|per (?:day|night|week)|a day|a night|weekly|twice|x/|\d+x)", ctext[m.end() :]):
+                    label = "activity"
                 portion = bool(R.subtract.search(prefix[-25:])) or bool(
                     re.match(r"\s*(?:of|were|was)\b", ctext[m.end() :]) and label == "med"
                 )
                 add = bool(R.add.search(prefix[-20:]))
                 out.append(Candidate(cs + m.start(), cs + m.end(), text[cs + m.start() : cs + m.end()], mins, "duration", label, portion, add))
     return out
+
+
+def _inherit_add(cands: list[Candidate]) -> None:
+    """'another 15 minutes' continues the kind of block that came just before it."""
+    for prev, cur in zip(cands, cands[1:], strict=False):
+        if cur.add and cur.kind == "duration" and prev.label in ("therapy", "session", "med"):
+            if cur.label not in ("therapy", "session", "med") and cur.start - prev.end < 250:
+                cur.label = prev.label
 
 
 def _last_break(prefix: str) -> int:
@@ -239,6 +249,7 @@ def _last_break(prefix: str) -> int:
 def therapy_minutes(segs: list[Segment], text: str, therapy_only: bool) -> tuple[int | None, list[Candidate]]:
     """Psychotherapy minutes and the candidates that produced them."""
     cands = candidates(segs, text)
+    _inherit_add(cands)
     therapy = [c for c in cands if c.label == "therapy"]
     session = [c for c in cands if c.label == "session"]
     meds = [c for c in cands if c.label == "med" and c.kind == "duration"]
