@@ -100,6 +100,8 @@ def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:
 
 
 def _concat_raw(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
     cols: list[str] = []
     for f in frames:
         cols += [c for c in f.columns if c not in cols]

@@ -1,19 +1,11 @@
 from __future__ import annotations
 
-from functools import cache
-
 import polars as pl
-import simple_icd_10_cm as icd
 
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, register
+from claimscrub.icd10 import billable_codes
 from claimscrub.model import Severity
-
-
-@cache
-def billable(code: str) -> bool:
-    """A valid ICD-10-CM code that is billable (a leaf of the code set)."""
-    return icd.is_valid_item(code) and icd.is_leaf(code)
 
 
 @register
@@ -45,12 +37,13 @@ class DX002(Rule):
         # Validate each distinct diagnosis list once (a batch has few), then touch only the
         # lines whose list holds an invalid code.
         lists = ctx.lines.select(pl.col("icd10").unique()).filter(pl.col("icd10") != "")
-        invalid = lists.with_columns(
-            pl.col("icd10")
-            .str.split(";")
-            .list.eval(pl.element().filter(~pl.element().map_elements(billable, return_dtype=pl.Boolean)))
-            .alias("_invalid")
-        ).filter(pl.col("_invalid").list.len() > 0)
+        invalid = (
+            lists.with_columns(pl.col("icd10").str.split(";").alias("_invalid"))
+            .explode("_invalid")
+            .filter(~pl.col("_invalid").is_in(billable_codes()))
+            .group_by("icd10", maintain_order=True)
+            .agg("_invalid")
+        )
         first_row = ctx.lf.filter(pl.col("claim_id").is_first_distinct()).select("claim_id", "_row")
         return (
             ctx.lf.select("claim_id", "icd10")

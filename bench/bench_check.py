@@ -1,0 +1,87 @@
+"""Benchmark: full `claimscrub check` of an N-line batch vs plain `polars.read_csv`.
+
+    python bench/bench_check.py [--lines 1000000] [--repeat 3]
+
+Each measurement runs in a fresh subprocess so peak memory (max RSS) is its own. Writes
+bench/results/check.json and the "Claim check" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+STEPS = {
+    "polars_read_csv": "import polars as pl; pl.read_csv(P, infer_schema=False)",
+    "check_rules_only": (
+        "from claimscrub.service import check_paths, CheckOptions;check_paths([P], CheckOptions(price=False))"
+    ),
+    "check_with_pricing": "from claimscrub.service import check_paths; check_paths([P])",
+    "check_json_report": (
+        "from claimscrub.service import check_paths; from claimscrub.writers import render;"
+        "render(check_paths([P]), 'json')"
+    ),
+}
+
+TIMER = """
+import time, sys, json
+from pathlib import Path
+P = Path(sys.argv[1])
+t = time.perf_counter()
+{code}
+print(json.dumps({{"seconds": time.perf_counter() - t}}))
+"""
+
+
+def measure(code: str, path: Path) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(
+        [sys.executable, "-c", TIMER.format(code=code), str(path)], check=True, capture_output=True, text=True
+    )
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"], max(peak_kb, before) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from gen_batch import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "batch.csv"
+        generate(args.lines).write_csv(path)
+        results = {}
+        for name, code in STEPS.items():
+            runs = [measure(code, path) for _ in range(args.repeat)]
+            best = min(r[0] for r in runs)
+            results[name] = {"seconds": round(best, 3), "lines_per_second": round(args.lines / best),
+                             "peak_rss_mb": round(max(r[1] for r in runs))}  # fmt: skip
+            print(f"{name:20} {best:7.2f} s  {args.lines / best:12,.0f} lines/s", flush=True)
+    read = results["polars_read_csv"]["seconds"]
+    for r in results.values():
+        r["ratio_to_read_csv"] = round(r["seconds"] / read, 2)
+    doc = {
+        "lines": args.lines,
+        "machine": f"{platform.machine()}, {platform.python_version()}, cpus={__import__('os').cpu_count()}",
+        "results": results,
+        "note": "peak_rss_mb is the maximum over all child processes so far (ru_maxrss of children)",
+    }
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "check.json").write_text(json.dumps(doc, indent=1) + "\n")
+    print(json.dumps(doc, indent=1))
+
+
+if __name__ == "__main__":
+    main()
