@@ -15,6 +15,11 @@ from .lexicon import alt, lexicon, words
 
 Span = tuple[int, int, str]
 _SEP = re.compile(r"[,:(]|\s-\s|\band\b|\bbut\b")
+_SINCE_START = re.compile(
+    r"\bsince (?:(?:he|she|they|pt|patient) )?(?:starting|restarting|beginning|started|began)\b|"
+    r"\bsince (?:the |her |his )?(?:med\w*|injections?|shots?|dose|patch|[a-z]+) (?:was |were |had been )?"
+    r"(?:started|increased|added|begun|restarted|initiated)\b"
+)
 _NOUN_DET = re.compile(r"(?:\b(?:the|a|an|this|that|his|her|their|recent|last|dose|any|on|of)\s*)$")
 
 
@@ -176,6 +181,8 @@ def _has_object(doc: ParsedNote, R: _Rx, seg: Segment, cs: int, ctext: str, m: r
         return True
     if R.med_generic.search(after) or R.dose.search(after[:40]):
         return True
+    if doc.has_current and re.match(r"\W*(?:both|all(?: (?:current|three|four|psych\w*|other))?|each|them|these|as is)\b", after):
+        return True
     # object before the verb ("sertraline 100 mg - continue", "lithium held")
     rest = re.sub(r"\b(?:today|now|for now|at this time|as is|unchanged|without change|same)\b", "", after)
     if not rest.strip(" .,-)") or rest.lstrip()[:1] in ".,;)":
@@ -256,6 +263,9 @@ def response(doc: ParsedNote) -> list[Span]:
                 if needs_link and not anaph:
                     continue
                 out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            since = _SINCE_START.search(ctext)
+            if since and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext)):
+                out.append((cs + since.start(), cs + since.end(), doc.text[cs + since.start() : cs + since.end()]))
             for m in R.resp_eval.finditer(ctext):
                 if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
                     continue

@@ -53,6 +53,14 @@ _START_STOP = re.compile(
 )
 
 
+_LABELED_PAIR = re.compile(
+    r"\b(?:start(?:ed)?|began|begin|time in|session start|in)\s*(?:time)?\s*(?:at|:|-|=)\s*"
+    + _CLOCK.format(n="a")
+    + r"[^0-9]{0,60}?\b(?:stop(?:ped)?|end(?:ed)?|finish(?:ed)?|time out|session end|out)\s*(?:time)?\s*(?:at|:|-|=)\s*"
+    + _CLOCK.format(n="b")
+)
+
+
 @dataclass(slots=True)
 class Candidate:
     start: int
@@ -231,6 +239,26 @@ def candidates(segs: list[Segment], text: str) -> list[Candidate]:
     return out
 
 
+def _paired(low: str, text: str, cands: list[Candidate]) -> list[Candidate]:
+    """Start and stop times given as separate labelled fields ("Time in: ... Time out: ...")."""
+    R = _rx()
+    out: list[Candidate] = []
+    for m in _LABELED_PAIR.finditer(low):
+        if any(c.kind == "range" and c.start < m.end() and m.start() < c.end for c in cands):
+            continue
+        g = m.groupdict()
+        mins = range_minutes(g["ah"], g.get("am"), g.get("as"), g["bh"], g.get("bm"), g.get("bs"))
+        if mins is None:
+            continue
+        line_start = low.rfind("\n", 0, m.start()) + 1
+        ctx = low[max(0, line_start - 200) : m.end()]
+        label = "session" if (R.therapy.search(ctx) or R.session.search(ctx)) else "generic"
+        if R.med.search(low[line_start : m.start()]) or R.total.search(low[line_start : m.start()]):
+            label = "total"
+        out.append(Candidate(m.start(), m.end(), text[m.start() : m.end()], mins, "range", label))
+    return out
+
+
 def _inherit_add(cands: list[Candidate]) -> None:
     """'another 15 minutes' continues the kind of block that came just before it."""
     for prev, cur in zip(cands, cands[1:], strict=False):
@@ -249,6 +277,10 @@ def _last_break(prefix: str) -> int:
 def therapy_minutes(segs: list[Segment], text: str, therapy_only: bool) -> tuple[int | None, list[Candidate]]:
     """Psychotherapy minutes and the candidates that produced them."""
     cands = candidates(segs, text)
+    if segs:
+        from ._text import normalise
+
+        cands += _paired(normalise(text), text, cands)
     _inherit_add(cands)
     therapy = [c for c in cands if c.label == "therapy"]
     session = [c for c in cands if c.label == "session"]
