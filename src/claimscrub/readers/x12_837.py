@@ -136,6 +136,8 @@ def split_segments(data: bytes, source: str) -> list[tuple[bytes, Separators]]:
         while start < n and data[start] in _WS:
             start += 1
         if start >= n:
+            if not out:
+                raise InputError(source, "the file is empty (no ISA segment)", segment="1 (none)")
             return out
         if data[start : start + 3] != b"ISA":
             sid = _peek_id(data, start)
