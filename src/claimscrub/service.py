@@ -153,10 +153,7 @@ def note_facts_for(lines: pl.DataFrame) -> pl.DataFrame | None:
         return None
     from claimscrub.note_facts import facts_frame
 
-    try:
-        return facts_frame(notes)
-    except ImportError:  # TEMP: note reader lands with issue 3
-        return None
+    return facts_frame(notes)
 
 
 def check_raw(

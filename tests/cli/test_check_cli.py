@@ -134,7 +134,9 @@ def test_formats(tmp_path: Path) -> None:
     row[9] = "90863"
     src = write_csv(tmp_path / "c.csv", [row])
     doc = json.loads(run("check", str(src), "--format", "json").output)
-    assert doc["summary"] == {"claims": 1, "lines": 1, "errors": 1, "warnings": 0, "infos": 1}
+    counts = {k: doc["summary"][k] for k in ("claims", "lines", "errors", "warnings", "infos")}
+    assert counts == {"claims": 1, "lines": 1, "errors": 1, "warnings": 0, "infos": 1}
+    assert doc["summary"]["money"]["at_risk_lines"] == 1
     assert {f["rule"] for f in doc["findings"]} == {"AO001", "DC000"}
     sarif = json.loads(run("check", str(src), "--format", "sarif").output)
     assert sarif["runs"][0]["results"][0]["ruleId"] in {"AO001", "DC000"}
