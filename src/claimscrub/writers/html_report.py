@@ -98,7 +98,8 @@ def _money(result: CheckResult) -> str:
     cards = (
         f"<div class='cards'><div class='card'><b>{escape(usd(m['expected_payment']))}</b>"
         f"expected payment ({m['priced_lines']} priced lines)</div>"
-        f"<div class='card err'><b>{escape(usd(m['at_risk']))}</b>at risk ({m['at_risk_lines']} lines)</div>"
+        f"<div class='card err'><b>{escape(usd(m['at_risk']))}</b>at risk ({m['at_risk_lines']} lines, "
+        f"{m['at_risk_unknown_lines']} of them without a known rate)</div>"
         f"<div class='card'><b>{m['unknown_lines']}</b>lines without a known rate</div></div>"
     )
     rule_rows = "".join(

@@ -23,7 +23,8 @@ def money_lines(result: CheckResult) -> list[str]:
     out = [
         f"expected payment {usd(m['expected_payment'])} on {m['priced_lines']} priced lines "
         f"({m['unknown_lines']} lines without a known rate); "
-        f"at risk {usd(m['at_risk'])} on {m['at_risk_lines']} lines"
+        f"at risk {usd(m['at_risk'])} on {m['at_risk_lines']} lines "
+        f"({m['at_risk_unknown_lines']} of them without a known rate)"
     ]
     by_rule = sorted(m.get("by_rule", {}).items(), key=lambda kv: -Decimal(str(kv[1]["amount"])))
     if by_rule:
