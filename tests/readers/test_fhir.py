@@ -186,3 +186,11 @@ def test_random_mutations_only_input_error(data: st.DataObject) -> None:
         assert exc.file == "c.json"
     else:
         assert isinstance(df, pl.DataFrame)
+
+
+def test_unknown_contained_resource_type() -> None:
+    c = _claim()
+    c["contained"][2]["resourceType"] = "Nope"
+    with pytest.raises(InputError) as exc:
+        _read(c)
+    assert exc.value.field == "contained[2].resourceType"

@@ -134,6 +134,11 @@ def _validate(resource: Json, prefix: tuple[Any, ...], source: str, text: str, p
     except (KeyError, ValueError, ImportError, AttributeError):
         raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(resource, text, pos),
                          field=_path((*prefix, "resourceType"))) from None  # fmt: skip
+    bad = _unknown_nested_type(resource, ())
+    if bad is not None:
+        holder = _walk(resource, bad)
+        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(holder, text, pos),
+                         field=_path((*prefix, *bad, "resourceType")))  # fmt: skip
     try:
         model.model_validate(resource)
     except ValidationError as exc:
@@ -143,10 +148,34 @@ def _validate(resource: Json, prefix: tuple[Any, ...], source: str, text: str, p
         msg = str(err.get("msg", "invalid value")).split("\n")[0][:160]
         raise InputError(source, f"invalid FHIR {rtype}: {msg}", line=_line_of(holder, text, pos),
                          field=_path((*prefix, *loc))) from None  # fmt: skip
-    except (ValueError, TypeError) as exc:  # pragma: no cover - defensive
+    except Exception as exc:  # noqa: BLE001 - the model library raises more than ValidationError
         raise InputError(
-            source, f"invalid FHIR {rtype} ({type(exc).__name__})", field=_path(prefix)
+            source,
+            f"invalid FHIR {rtype} ({type(exc).__name__})",
+            line=_line_of(resource, text, pos),
+            field=_path(prefix),
         ) from None
+
+
+def _unknown_nested_type(node: Any, trail: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Path of the first nested object whose ``resourceType`` is not an R4 resource."""
+    if isinstance(node, dict):
+        rtype = node.get("resourceType")
+        if trail and "resourceType" in node:
+            try:
+                _validator(rtype if isinstance(rtype, str) else "")
+            except (KeyError, ValueError, ImportError, AttributeError):
+                return trail
+        for k, v in node.items():
+            hit = _unknown_nested_type(v, (*trail, k))
+            if hit is not None:
+                return hit
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            hit = _unknown_nested_type(v, (*trail, i))
+            if hit is not None:
+                return hit
+    return None
 
 
 def _walk(obj: Any, loc: tuple[Any, ...]) -> Any:
