@@ -379,9 +379,7 @@ def check_paths_streaming(
             if not d.is_dir():
                 continue
             say(f"checking partition {k + 1}/{n_parts}")
-            raw = pl.concat(
-                [pl.read_parquet(f) for f in sorted(d.glob("*.parquet"))], how="diagonal_relaxed"
-            )
+            raw = pl.concat([pl.read_parquet(f) for f in sorted(d.glob("*.parquet"))], how="diagonal_relaxed")
             res = check_chunk(raw, wopts, policies, roster, keep_lines="findings")
             del raw
             if res.error is not None:

@@ -1,0 +1,639 @@
+"""``--engine spark``: the embedded rule code, run on Spark workers, with exact parity.
+
+No rule is implemented twice: each Spark task runs :func:`claimscrub.service.check_raw`
+(``normalize`` + ``run_rules``) on Polars frames it receives through Arrow
+(``mapInArrow``).
+
+Exact partitioning (same design as :mod:`claimscrub.engine.streaming`)
+---------------------------------------------------------------------
+Rules look at a line, a claim (DX001, DX002, DC*, and normalize's default ``line_no``
+and claim note) or an encounter (DU001, UN001, AO*, PT004, PT005, PV003). A claim may
+have lines in two encounters and an encounter lines on several claims, so we partition
+by the *connected component* of the encounter graph in which a claim with lines on two
+encounters links them. A component holds whole claims and whole encounters; any union
+of components checked alone gives exactly the findings of the whole batch.
+
+In Spark:
+
+1. ``_ck`` / ``_ek``: xxhash64 of the claim id and of (patient, date, NPI), each value
+   with all whitespace/control characters removed (coarser than ``normalize``'s
+   strip; a coarser key or a hash collision only merges components, never splits one).
+2. Bridge claims: ``(_ck, _ek)`` distinct, claims with 2+ encounters. Min-label
+   propagation over the encounters of bridge claims (one Spark join round per
+   iteration; stops when no label changes, i.e. after diameter + 1 rounds). Usually
+   the bridge graph is tiny or empty; every other encounter is its own component.
+3. ``repartition(n, _comp).sortWithinPartitions(_comp, _row)``, then ``mapInArrow``:
+   each task gathers rows up to ``chunk_rows``, cuts at a component boundary, sorts
+   the chunk by ``_row`` and runs ``check_raw``. The local ``_row`` of each finding is
+   mapped back to the global one.
+
+Global input order: ``_row`` is the position of a line in the whole input: files in
+the order given, and inside a file ``(_metadata.file_path, file_block_start,
+monotonically_increasing_id)``; a split is read by one task in file order, so a small
+per-block count/offset table (collected on the driver) turns that into dense row
+numbers 0..n-1 -- the same as the embedded engine's. ``_line`` (for error messages,
+SARIF) is the record number + 2, or the physical line when quoted fields span lines
+(computed on the driver for local files).
+
+Findings are ordered by ``(_row, rule, _seq)`` (``_seq``: the engine's own order for
+two findings of one rule on one line), which is the embedded engine's order.
+
+Input errors: every chunk reports its first bad line; the driver raises the one with
+the smallest ``_row`` (normalize's checks are all per line) -- the embedded message.
+
+Entry points: :func:`check_paths_spark` (CLI ``check --engine spark``: collects a
+:class:`~claimscrub.service.CheckResult`, for small and medium runs),
+:func:`run_spark_check` (``claimscrub spark-check``: findings to Parquet, nothing
+collected), :func:`check_spark_dataframe` (inside your own PySpark job).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from claimscrub.errors import InputError
+from claimscrub.model import CANONICAL_SCHEMA, ENCOUNTER, FINDING_COLUMNS, INPUT_COLUMNS, REQUIRED_COLUMNS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pyspark.sql import DataFrame, SparkSession
+
+    from claimscrub.service import CheckOptions, CheckResult
+
+DEFAULT_MASTER = "local[*]"
+CHUNK_ROWS = 200_000
+
+_SPARK_TYPES = {
+    pl.String: "string",
+    pl.Int64: "bigint",
+    pl.UInt32: "bigint",
+    pl.Date: "date",
+    pl.Boolean: "boolean",
+}
+
+
+def _spark_type(dtype: pl.DataType) -> str:
+    if isinstance(dtype, pl.Decimal):
+        return f"decimal({dtype.precision},{dtype.scale})"
+    return _SPARK_TYPES[type(dtype)]
+
+
+#: Output of a task: one row per finding (_kind f), error (e), chunk stats (s) or line (l).
+_FINDING_PART = ["_kind", "_row", "_seq", *FINDING_COLUMNS]
+_LINE_PART = [c for c in CANONICAL_SCHEMA if c not in _FINDING_PART]
+OUT_COLUMNS = _FINDING_PART + _LINE_PART
+_OUT_TYPES: dict[str, pl.DataType] = {
+    "_kind": pl.String(),
+    "_row": pl.Int64(),
+    "_seq": pl.Int64(),
+    "rule": pl.String(),
+    "severity": pl.String(),
+    "claim_id": pl.String(),
+    "line_no": pl.Int64(),
+    "code": pl.String(),
+    "message": pl.String(),
+    "fix": pl.String(),
+    **{c: (pl.Int64() if CANONICAL_SCHEMA[c] == pl.UInt32 else CANONICAL_SCHEMA[c]) for c in _LINE_PART},
+}
+
+
+def out_schema(with_lines: bool) -> str:
+    cols = OUT_COLUMNS if with_lines else _FINDING_PART
+    return ", ".join(f"`{c}` {_spark_type(_OUT_TYPES[c])}" for c in cols)
+
+
+# ------------------------------------------------------------------------ session
+
+
+def spark_session(master: str | None = None, *, app: str = "claimscrub") -> SparkSession:
+    """The active session, or a new one (``local[*]`` unless ``master`` says otherwise)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise RuntimeError(
+            "the spark engine needs PySpark and Java 17: pip install 'claimscrub[spark]'"
+        ) from exc
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    master = master or DEFAULT_MASTER
+    if master.startswith("local"):
+        # workers must run this interpreter (with claimscrub and polars), not "python3"
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.appName(app)
+        .master(master)
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+    )
+    if master.startswith("local"):
+        builder = builder.config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 2))))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+# ------------------------------------------------------------------------- input
+
+
+def _norm_name(c: str) -> str:
+    return c.strip().lower().lstrip("\ufeff")
+
+
+def _is_local(p: str) -> bool:
+    return "://" not in p or p.startswith("file://")
+
+
+def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOptions, multiline: bool):
+    from pyspark.sql import functions as F
+
+    from claimscrub.normalize import check_required_columns
+    from claimscrub.service import detect_format, read_input
+
+    name = str(p)
+    local = Path(name.removeprefix("file://"))
+    fmt = options.input_format
+    if _is_local(name):
+        if not local.exists():
+            raise InputError(name, "file not found")
+        if local.is_file():
+            if local.stat().st_size == 0:
+                raise InputError(name, "the file is empty", line=1)
+            if fmt is None and local.suffix.lower() != ".parquet":
+                fmt = detect_format(local)
+    if fmt in ("x12", "fhir"):  # not large-batch formats: read on the driver
+        frame = read_input(local, fmt)
+        frame = frame.with_columns(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("_ord"), pl.lit(name).alias("_fp")
+        )
+        df = spark.createDataFrame(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        df = df.withColumn("_blk", F.lit(0).cast("long"))
+        return df.withColumn("_mid", F.col("_ord")).withColumn("_file", F.lit(index))
+    if name.lower().endswith(".parquet") or (local.is_dir() and any(local.glob("*.parquet"))):
+        df = spark.read.parquet(name)
+    else:
+        reader = spark.read.options(
+            header=True, inferSchema=False, multiLine=multiline, escape='"', mode="FAILFAST"
+        )
+        df = reader.csv(name)
+    cols = {c: _norm_name(c) for c in df.columns}
+    check_required_columns(list(cols.values()), name)
+    src = F.col("_metadata.file_path") if not (_is_local(name) and local.is_file()) else F.lit(name)
+    return df.select(
+        *[F.col(f"`{c}`").cast("string").alias(n) for c, n in cols.items()],
+        F.col("_metadata.file_path").alias("_fp"),
+        F.col("_metadata.file_block_start").alias("_blk"),
+        F.monotonically_increasing_id().alias("_mid"),
+        F.lit(index).alias("_file"),
+        src.alias("_source"),
+    )
+
+
+@dataclass
+class SparkInput:
+    df: DataFrame  # spec columns (strings), _source, _line (may be null), _row, _file, _ord
+    line_maps: dict[int, Any]  # file index -> physical line of each record, when needed
+
+
+def read_spark(
+    spark: SparkSession, paths: Sequence[Path | str], options: CheckOptions, *, multiline: bool = True
+) -> SparkInput:
+    """Inputs as one Spark frame with the global ``_row`` (0..n-1, input order)."""
+    from pyspark.sql import Row
+    from pyspark.sql import functions as F
+
+    parts = [_read_one(spark, p, i, options, multiline) for i, p in enumerate(paths)]
+    df = parts[0]
+    for other in parts[1:]:
+        df = df.unionByName(other, allowMissingColumns=True)
+    if "_line" not in df.columns:
+        df = df.withColumn("_line", F.lit(None).cast("long"))
+    try:
+        blocks = df.groupBy("_file", "_fp", "_blk").agg(F.min("_mid").alias("m"), F.count("*").alias("n"))
+        stats = sorted(tuple(r) for r in blocks.collect())
+    except Exception as exc:  # Spark's FAILFAST parse errors
+        if "MALFORMED" in str(exc).upper():
+            raise InputError(", ".join(map(str, paths)), "malformed CSV") from None
+        raise
+    rows, offsets, per_file = 0, [], {}
+    for file, fp, blk, m, n in stats:
+        ord0 = per_file.get((file, fp), 0)
+        offsets.append(Row(_file=file, _fp=fp, _blk=blk, _m0=m, _r0=rows, _o0=ord0))
+        per_file[(file, fp)] = ord0 + n
+        rows += n
+    line_maps: dict[int, Any] = {}
+    for i, p in enumerate(paths):
+        local = Path(str(p).removeprefix("file://"))
+        if _is_local(str(p)) and local.is_file() and local.suffix.lower() != ".parquet":
+            from claimscrub.engine.streaming import line_map
+
+            if "_ord" not in parts[i].columns:  # CSV read by Spark
+                lm = line_map(local)
+                if lm is not None:
+                    line_maps[i] = lm
+    if not offsets:
+        empty = df.withColumn("_row", F.lit(0).cast("long")).withColumn("_ord", F.lit(0).cast("long"))
+        return SparkInput(empty.limit(0), line_maps)
+    table = spark.createDataFrame(offsets)
+    df = (
+        df.join(F.broadcast(table), ["_file", "_fp", "_blk"])
+        .withColumn("_row", (F.col("_r0") + F.col("_mid") - F.col("_m0")).cast("long"))
+        .withColumn("_ord", (F.col("_o0") + F.col("_mid") - F.col("_m0")).cast("long"))
+        .drop("_r0", "_o0", "_m0", "_mid", "_blk", "_fp")
+    )
+    return SparkInput(df, line_maps)
+
+
+def _with_dense_row(df: DataFrame) -> DataFrame:
+    """``_row`` 0..n-1 in the frame's partition order (a user's frame without ``_row``)."""
+    from pyspark.sql import Row
+    from pyspark.sql import functions as F
+
+    df = df.withColumn("_pid", F.spark_partition_id()).withColumn("_mid", F.monotonically_increasing_id())
+    df = df.persist()
+    counts = sorted(tuple(r) for r in df.groupBy("_pid").agg(F.min("_mid"), F.count("*")).collect())
+    start, rows = 0, []
+    for pid, m0, n in counts:
+        rows.append(Row(_pid=pid, _m0=m0, _r0=start))
+        start += n
+    if not rows:
+        return df.withColumn("_row", F.lit(0).cast("long")).drop("_pid", "_mid")
+    table = F.broadcast(df.sparkSession.createDataFrame(rows))
+    return (
+        df.join(table, "_pid")
+        .withColumn("_row", (F.col("_r0") + F.col("_mid") - F.col("_m0")).cast("long"))
+        .drop("_pid", "_mid", "_m0", "_r0")
+    )
+
+
+# -------------------------------------------------------------------- components
+
+
+def _clean(col: str):  # type: ignore[no-untyped-def]
+    from pyspark.sql import functions as F
+
+    from claimscrub.engine.streaming import SPARK_KEY_JUNK
+
+    return F.regexp_replace(F.coalesce(F.col(col).cast("string"), F.lit("")), SPARK_KEY_JUNK, "")
+
+
+def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
+    """Adds ``_comp``: the claim/encounter component of each line (see the module doc)."""
+    from pyspark.sql import functions as F
+
+    df = df.withColumn("_ck", F.xxhash64(_clean("claim_id"))).withColumn(
+        "_ek", F.xxhash64(*[_clean(c) for c in ENCOUNTER])
+    )
+    edges = df.select("_ck", "_ek").distinct()
+    multi = edges.groupBy("_ck").count().filter(F.col("count") > 1).select("_ck")
+    bridge = edges.join(multi, "_ck", "left_semi").localCheckpoint()
+    if bridge.isEmpty():
+        return df.withColumn("_comp", F.col("_ek")).drop("_ck", "_ek")
+    labels = bridge.select("_ek").distinct().withColumn("_lab", F.col("_ek")).localCheckpoint()
+    for _ in range(max_rounds):
+        by_claim = bridge.join(labels, "_ek").groupBy("_ck").agg(F.min("_lab").alias("_lab"))
+        new = bridge.join(by_claim, "_ck").groupBy("_ek").agg(F.min("_lab").alias("_lab")).localCheckpoint()
+        changed = (
+            new.join(labels.withColumnRenamed("_lab", "_old"), "_ek")
+            .filter(F.col("_lab") != F.col("_old"))
+            .limit(1)
+            .count()
+        )
+        labels = new
+        if not changed:
+            break
+    else:  # pragma: no cover - a path graph longer than max_rounds
+        raise RuntimeError("claim/encounter components did not converge")
+    return (
+        df.join(F.broadcast(labels) if labels.count() < 1_000_000 else labels, "_ek", "left")
+        .withColumn("_comp", F.coalesce("_lab", "_ek"))
+        .drop("_lab", "_ck", "_ek")
+    )
+
+
+# ----------------------------------------------------------------------- workers
+
+
+def _to_out(frames: list[pl.DataFrame], with_lines: bool):  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+
+    cols = OUT_COLUMNS if with_lines else _FINDING_PART
+    out = []
+    for f in frames:
+        if f.height == 0:
+            continue
+        f = f.with_columns(
+            [pl.lit(None, dtype=_OUT_TYPES[c]).alias(c) for c in cols if c not in f.columns]
+        ).select([pl.col(c).cast(_OUT_TYPES[c]) for c in cols])
+        out.append(f)
+    if not out:
+        return []
+    table = pl.concat(out).to_arrow(compat_level=pl.CompatLevel.oldest())
+    schema = pa.schema(
+        [
+            pa.field(c, pa.string() if pa.types.is_large_string(t) else t)
+            for c, t in zip(table.column_names, table.schema.types, strict=True)
+        ]
+    )
+    return table.cast(schema).to_batches()
+
+
+def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_lines):  # type: ignore[no-untyped-def]
+    from claimscrub.engine.streaming import check_chunk
+
+    if line_maps:
+        import numpy as np
+
+        ords = raw["_ord"].cast(pl.Int64).to_numpy()
+        files = raw["_file"].cast(pl.Int64).to_numpy()
+        mapped = ords + 2
+        for file, starts in line_maps.items():
+            hit = files == file
+            mapped[hit] = np.frombuffer(starts, dtype=np.int64)[ords[hit]]
+        line = pl.lit(pl.Series(mapped, dtype=pl.Int64))
+    else:
+        line = pl.col("_ord").cast(pl.Int64) + 2
+    raw = raw.with_columns(pl.coalesce(pl.col("_line").cast(pl.Int64), line).alias("_line"))
+    res = check_chunk(raw, options, policies, roster, keep_lines=with_lines)
+    if res.error is not None:
+        at, exc = res.error
+        err = pl.DataFrame(
+            {
+                "_kind": ["e"],
+                "_row": [at],
+                "claim_id": [exc.file],
+                "line_no": [exc.line],
+                "code": [exc.field],
+                "message": [exc.reason],
+                "fix": [exc.segment],
+            },
+            schema_overrides={"line_no": pl.Int64, "code": pl.String, "fix": pl.String},
+        )
+        return [err]
+    frames = [
+        res.findings.with_columns(pl.lit("f").alias("_kind")),
+        pl.DataFrame({"_kind": ["s"], "_row": [res.n_lines], "_seq": [res.n_claims]}),
+    ]
+    if res.lines is not None:
+        frames.append(res.lines.with_columns(pl.lit("l").alias("_kind")))
+    return frames
+
+
+def make_worker(options, policies, roster, line_maps, with_lines: bool, chunk_rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
+    """The ``mapInArrow`` function: chunks of whole components -> check_raw -> rows."""
+
+    def work(batches: Iterator[Any]) -> Iterator[Any]:
+        pending: list[pl.DataFrame] = []
+        size = 0
+        for batch in batches:
+            f = pl.from_arrow(batch)
+            if f.height == 0:
+                continue
+            pending.append(f)
+            size += f.height
+            if size < chunk_rows:
+                continue
+            buf = pl.concat(pending, how="vertical_relaxed")
+            last = buf["_comp"][-1]
+            cut = buf.height - int((buf["_comp"] == last).sum())  # sorted by _comp: a suffix
+            if cut == 0:
+                pending, size = [buf], buf.height
+                continue
+            yield from _to_out(
+                _chunk_frames(buf.head(cut), line_maps, options, policies, roster, with_lines), with_lines
+            )
+            rest = buf.slice(cut)
+            pending, size = [rest], rest.height
+        if size:
+            buf = pl.concat(pending, how="vertical_relaxed")
+            yield from _to_out(
+                _chunk_frames(buf, line_maps, options, policies, roster, with_lines), with_lines
+            )
+
+    return work
+
+
+# ---------------------------------------------------------------------- pipeline
+
+
+def _prepare(options: CheckOptions | None):  # type: ignore[no-untyped-def]
+    from claimscrub.engine.streaming import worker_options
+    from claimscrub.readers.csv_reader import read_roster
+    from claimscrub.service import CheckOptions, policies_for
+
+    options = options or CheckOptions()
+    policies = policies_for(options)
+    roster = read_roster(options.providers) if options.providers is not None else None
+    if options.notes_dir is not None and not options.notes_dir.is_dir():
+        raise InputError(str(options.notes_dir), "notes folder not found")
+    return options, worker_options(options), policies, roster
+
+
+def run_checks(
+    raw: DataFrame,
+    options,  # type: ignore[no-untyped-def]
+    policies,  # type: ignore[no-untyped-def]
+    roster,  # type: ignore[no-untyped-def]
+    *,
+    line_maps: dict[int, Any] | None = None,
+    with_lines: bool = False,
+    partitions: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> DataFrame:
+    """The task output frame (``_kind`` f/e/s[/l]) for a raw frame with ``_row``."""
+    from pyspark.sql import functions as F
+
+    for c in ("_file", "_ord"):
+        if c not in raw.columns:
+            raw = raw.withColumn(c, F.lit(0) if c == "_file" else F.col("_row"))
+    raw = with_components(raw)
+    n = partitions or int(raw.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    raw = raw.repartition(n, "_comp").sortWithinPartitions("_comp", "_row")
+    work = make_worker(options, policies, roster, line_maps or {}, with_lines, chunk_rows)
+    return raw.mapInArrow(work, out_schema(with_lines))
+
+
+def _raise_first_error(out: DataFrame) -> None:
+    errs = out.filter(out["_kind"] == "e").orderBy("_row").limit(1).collect()
+    if errs:
+        e = errs[0]
+        raise InputError(e["claim_id"], e["message"], line=e["line_no"], field=e["code"], segment=e["fix"])
+
+
+def _collect(df: DataFrame) -> pl.DataFrame:
+    if hasattr(df, "toArrow"):
+        return pl.from_arrow(df.toArrow())  # type: ignore[return-value]
+    import pyarrow as pa  # pragma: no cover - Spark 3.5
+
+    return pl.from_arrow(pa.Table.from_batches(df._collect_as_arrow()))  # type: ignore[return-value]
+
+
+def _spec_frame(df: DataFrame) -> DataFrame:
+    """A user's frame: spec columns as strings, lower-case names; ``_source``/``_line``."""
+    from pyspark.sql import functions as F
+
+    from claimscrub.normalize import check_required_columns
+
+    cols = {c: _norm_name(c) for c in df.columns}
+    check_required_columns(list(cols.values()), "<spark dataframe>")
+    keep = [c for c, n in cols.items() if n in INPUT_COLUMNS or n in ("_row", "_source", "_line")]
+    df = df.select(
+        *[
+            F.col(f"`{c}`").cast("long" if cols[c] in ("_row", "_line") else "string").alias(cols[c])
+            for c in keep
+        ]
+    )
+    if "_row" not in df.columns:
+        df = _with_dense_row(df)
+    if "_source" not in df.columns:
+        df = df.withColumn("_source", F.lit("<spark>"))
+    if "_line" not in df.columns:
+        df = df.withColumn("_line", F.col("_row") + 1)
+    return df
+
+
+def check_spark_dataframe(
+    spark_df: DataFrame,
+    options: CheckOptions | None = None,
+    *,
+    partitions: int | None = None,
+    check_errors: bool = True,
+) -> DataFrame:
+    """Findings of a Spark frame of spec §1 claim lines, as a Spark frame: ``_row`` and the
+    §5 columns, ordered by input order. Input order is the frame's ``_row`` column when
+    it has one, else its partition order. With ``check_errors`` (default) the frame is
+    computed once (persisted) and an :class:`InputError` is raised for bad input, as the
+    embedded engine does; without it, bad input shows as rows with ``rule`` null."""
+    options, wopts, policies, roster = _prepare(options)
+    out = run_checks(_spec_frame(spark_df), wopts, policies, roster, partitions=partitions)
+    if check_errors:
+        out = out.persist()
+        _raise_first_error(out)
+        out = out.filter(out["_kind"] == "f")
+    else:
+        out = out.filter(out["_kind"].isin("f", "e"))
+    return out.orderBy("_row", "rule", "_seq").select("_row", *FINDING_COLUMNS)
+
+
+def check_paths_spark(
+    paths: Sequence[Path],
+    options: CheckOptions | None = None,
+    *,
+    master: str | None = None,
+    spark: SparkSession | None = None,
+    multiline: bool = True,
+    partitions: int | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> CheckResult:
+    """``check --engine spark``: the embedded engine's :class:`CheckResult`, computed on
+    Spark (lines and findings are collected: for runs that fit the driver)."""
+    from claimscrub import service
+
+    spark = spark or spark_session(master)
+    options, wopts, policies, roster = _prepare(options)
+    inp = read_spark(spark, paths, options, multiline=multiline)
+    out = run_checks(
+        inp.df, wopts, policies, roster, line_maps=inp.line_maps, with_lines=True,
+        partitions=partitions, chunk_rows=chunk_rows,
+    )  # fmt: skip
+    got = _collect(out)
+    errs = got.filter(pl.col("_kind") == "e").sort("_row")
+    if errs.height:
+        e = errs.row(0, named=True)
+        raise InputError(e["claim_id"], e["message"], line=e["line_no"], field=e["code"], segment=e["fix"])
+    findings = (
+        got.filter(pl.col("_kind") == "f")
+        .sort(["_row", "rule", "_seq"])
+        .select(pl.col("_row").cast(pl.UInt32), *FINDING_COLUMNS)
+    )
+    lines = (
+        got.filter(pl.col("_kind") == "l")
+        .sort("_row")
+        .select([pl.col(c).cast(t) for c, t in CANONICAL_SCHEMA.items()])
+    )
+    result = service.CheckResult(lines, findings, policies, [str(p) for p in paths])
+    add_money = getattr(service, "add_money", None)
+    if getattr(options, "price", False) and add_money is not None:
+        add_money(result)  # pricing reads the collected canonical lines: same as embedded
+    return result
+
+
+@dataclass
+class SparkSummary:
+    claims: int
+    lines: int
+    errors: int
+    warnings: int
+    infos: int
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def run_spark_check(
+    paths: Sequence[Path | str],
+    findings_out: str,
+    options: CheckOptions | None = None,
+    *,
+    master: str | None = None,
+    spark: SparkSession | None = None,
+    multiline: bool = True,
+    partitions: int | None = None,
+) -> SparkSummary:
+    """``claimscrub spark-check``: findings written as Parquet to ``findings_out`` (in input
+    order), nothing collected but the summary. Nothing is written on bad input."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    spark = spark or spark_session(master)
+    options, wopts, policies, roster = _prepare(options)
+    inp = read_spark(spark, paths, options, multiline=multiline)
+    out = run_checks(inp.df, wopts, policies, roster, line_maps=inp.line_maps, partitions=partitions)
+    out = out.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        _raise_first_error(out)
+        counts = {
+            r["_kind"]: r
+            for r in out.groupBy("_kind")
+            .agg(
+                F.sum("_row").alias("lines"),
+                F.sum("_seq").alias("claims"),
+                F.sum((F.col("severity") == "error").cast("long")).alias("errors"),
+                F.sum((F.col("severity") == "warning").cast("long")).alias("warnings"),
+                F.sum((F.col("severity") == "info").cast("long")).alias("infos"),
+            )
+            .collect()
+        }
+        s, f = counts.get("s"), counts.get("f")
+        summary = SparkSummary(
+            claims=int(s["claims"] or 0) if s else 0,
+            lines=int(s["lines"] or 0) if s else 0,
+            errors=int(f["errors"] or 0) if f else 0,
+            warnings=int(f["warnings"] or 0) if f else 0,
+            infos=int(f["infos"] or 0) if f else 0,
+        )
+        (
+            out.filter(F.col("_kind") == "f")
+            .orderBy("_row", "rule", "_seq")
+            .select("_row", *FINDING_COLUMNS)
+            .write.mode("overwrite")
+            .parquet(findings_out)
+        )
+    finally:
+        out.unpersist()
+    return summary
+
+
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "check_paths_spark",
+    "check_spark_dataframe",
+    "run_spark_check",
+    "spark_session",
+]
