@@ -301,12 +301,25 @@ def rule(rule_id: Annotated[str, Path(max_length=10)]) -> Any:
     return {**r.describe(), "doc": r.doc()}
 
 
-@router.get("/audit/profiles", tags=["audit"])
-def audit_profiles() -> Any:
-    """Audit profiles (when the audit module is installed)."""
+class AuditProfile(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    provider_npi: str
+    risk_score: float | None = None
+    reasons: list[str] = []
+
+
+class AuditProfiles(BaseModel):
+    profiles: list[AuditProfile]
+
+
+@router.get("/audit/profiles", response_model=AuditProfiles, tags=["audit"])
+def audit_profiles(request: Request) -> Any:
+    """Provider audit profiles over the stored claim history, riskiest first, each with its
+    reasons in plain words (from ``claimscrub.audit``)."""
     from claimscrub.web.audit_link import profiles
 
-    found = profiles()
+    found = profiles(request.app.state.settings.url)
     if found is None:
         raise HTTPException(404, "audit profiles are not installed on this server")
+    record(request, "audit-profiles", who=actor(request))
     return JSON({"profiles": found})

@@ -53,5 +53,5 @@ def dashboard_data(svc: BatchService) -> dict[str, Any]:
         "rule_bars": bars(by_rule),
         "provider_bars": bars(by_provider, 8),
         "timeline": timeline[-30:],
-        "profiles": profiles(),
+        "profiles": profiles(svc.url),
     }
