@@ -89,9 +89,19 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
 @with_check_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
-@click.option("--engine", type=click.Choice(["embedded", "spark"]), default="embedded", show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["embedded", "spark", "streaming"]),
+    default="embedded",
+    show_default=True,
+    help="streaming: out-of-core, for inputs larger than memory (docs/spark.md).",
+)
+@click.option("--spark-master", help="Spark master URL for --engine spark (default local[*]).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when error findings exist.")
-def check(inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, exit_zero):  # type: ignore[no-untyped-def]
+def check(  # type: ignore[no-untyped-def]
+    inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, spark_master,
+    exit_zero,
+):  # fmt: skip
     """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
     from claimscrub.progress import Progress
     from claimscrub.service import check_paths
@@ -102,7 +112,11 @@ def check(inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, o
         if engine == "spark":
             from claimscrub.engine.spark import check_paths_spark
 
-            result = check_paths_spark(paths, options)
+            result = check_paths_spark(paths, options, master=spark_master)
+        elif engine == "streaming":
+            from claimscrub.engine.streaming import check_paths_streaming
+
+            result = check_paths_streaming(paths, options, progress=progress.update)
         else:
             result = check_paths(paths, options)
         progress.update(f"writing {fmt}")
