@@ -110,6 +110,10 @@ def open_store(url: str, *, create: bool = True) -> Engine:
     :class:`StoreError` with the command to run.
     """
     engine = make_engine(url)
+    db_file = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not create and db_file and db_file != ":memory:" and not Path(db_file).exists():
+        engine.dispose()
+        raise StoreError(f"database {db_file} not found: run `claimscrub import FILE...` first")
     try:
         tables = set(inspect(engine).get_table_names())
     except Exception as exc:
