@@ -1,0 +1,162 @@
+"""Spark findings == embedded findings: same rows, order, severities, messages, fixes."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+
+from claimscrub.errors import InputError
+from claimscrub.service import CheckOptions, check_paths, records_frame
+from tests.rules.cases import load_cases
+from tests.spark.batches import batch_st, rows, write_csv, write_files
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
+
+
+def spark_check(spark, paths, options=None, **kw):  # type: ignore[no-untyped-def]
+    from claimscrub.engine.spark import check_paths_spark
+
+    return check_paths_spark(paths, options or CheckOptions(), spark=spark, **kw)
+
+
+def assert_same(spark, paths, options=None, **kw):  # type: ignore[no-untyped-def]
+    want = check_paths(paths, options or CheckOptions())
+    got = spark_check(spark, paths, options, **kw)
+    assert rows(got.findings) == rows(want.findings)
+    assert got.findings.equals(want.findings)
+    assert got.lines.equals(want.lines)
+    assert got.summary == want.summary
+    return want
+
+
+def _case_lines(isolate: bool) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for i, case in enumerate(load_cases()):
+        for ln in case.lines:
+            if isolate:
+                ln = {**ln, "claim_id": f"k{i}-{ln['claim_id']}", "patient_id": f"k{i}-{ln['patient_id']}"}
+            out.append(ln)
+    return out
+
+
+@pytest.mark.parametrize("isolate", [True, False], ids=["cases-isolated", "cases-merged"])
+def test_rule_cases(spark, tmp_path: Path, isolate: bool) -> None:
+    """Every rule case; merged (not isolated) the cases' C1/P1 lines form big components:
+    claims spanning many encounters, encounters spanning many claims."""
+    path = write_csv(tmp_path / "cases.csv", _case_lines(isolate))
+    want = assert_same(spark, [path], chunk_rows=50)
+    assert want.findings["rule"].n_unique() == 21  # every rule fires somewhere
+
+
+def test_shared_examples_with_notes(spark, shared: Path) -> None:
+    ex = shared / "examples"
+    assert_same(spark, [ex / "claims.csv"], CheckOptions(notes_dir=ex / "notes"))
+    assert_same(spark, [ex / "claims.csv", ex / "claims.csv"])  # every line duplicated: DU001
+
+
+def test_claim_on_two_encounters_across_files(spark, tmp_path: Path) -> None:
+    base = {
+        "patient_id": "P1",
+        "provider_npi": "1234567893",
+        "provider_credential": "PSYCHOLOGIST",
+        "provider_state": "NM",
+        "provider_rx_authority": "yes",
+        "icd10": "F33.1",
+        "units": "1",
+    }
+    a = [
+        {**base, "claim_id": "X", "service_date": "2026-03-02", "cpt": "90863"},
+        {**base, "claim_id": "Y", "service_date": "2026-03-03", "cpt": "90834", "minutes": "45"},
+    ]
+    b = [
+        {**base, "claim_id": "X", "service_date": "2026-03-03", "cpt": "90863", "icd10": "F41"},
+        {**base, "claim_id": "Z", "service_date": "2026-03-02", "cpt": "90834", "minutes": "45"},
+        {**base, "claim_id": "Z", "service_date": "2026-03-02", "cpt": "90834", "minutes": "45"},
+    ]
+    files = [write_csv(tmp_path / "a.csv", a), write_csv(tmp_path / "b.csv", b)]
+    want = assert_same(spark, files, chunk_rows=1, partitions=3)
+    assert {"DU001", "DX002", "AO002"} - set(want.findings["rule"]) == {"AO002"}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=batch_st)
+def test_random_batches(spark, batch) -> None:  # type: ignore[no-untyped-def]
+    with tempfile.TemporaryDirectory() as d:
+        files = write_files(Path(d), batch)
+        try:
+            want = check_paths(files, CheckOptions())
+        except InputError as exc:
+            with pytest.raises(InputError) as got:
+                spark_check(spark, files, chunk_rows=3)
+            assert str(got.value) == str(exc)
+            return
+        got = spark_check(spark, files, chunk_rows=3)
+        assert rows(got.findings) == rows(want.findings)
+        assert got.summary == want.summary
+
+
+def test_input_error_is_the_first_bad_line(spark, tmp_path: Path) -> None:
+    good = {"claim_id": "A", "patient_id": "P", "service_date": "2026-03-02", "provider_npi": "1234567893",
+            "cpt": "90834"}  # fmt: skip
+    f1 = write_csv(
+        tmp_path / "a.csv", [good, good, {**good, "units": "x"}, {**good, "service_date": "3/2/26"}]
+    )
+    f2 = write_csv(tmp_path / "b.csv", [{**good, "claim_id": "B", "cpt": ""}])
+    for files in ([f1, f2], [f2, f1]):
+        with pytest.raises(InputError) as want:
+            check_paths(files)
+        with pytest.raises(InputError) as got:
+            spark_check(spark, files, chunk_rows=1)
+        assert str(got.value) == str(want.value)
+
+
+def test_multiline_notes_keep_line_numbers(spark, tmp_path: Path) -> None:
+    good = {"claim_id": "A", "patient_id": "P", "service_date": "2026-03-02", "provider_npi": "1234567893",
+            "cpt": "90863", "note": "line one\nline two\nsertraline 50 mg continue"}  # fmt: skip
+    f = write_csv(tmp_path / "a.csv", [good, {**good, "claim_id": "B"}, {**good, "charge": "abc"}])
+    with pytest.raises(InputError) as want:
+        check_paths([f])
+    with pytest.raises(InputError) as got:
+        spark_check(spark, [f])
+    assert str(got.value) == str(want.value) and want.value.line == 8
+    f = write_csv(tmp_path / "b.csv", [good, {**good, "claim_id": "B"}])
+    assert_same(spark, [f])
+
+
+def test_dataframe_api(spark, shared: Path) -> None:
+    from claimscrub.engine.spark import check_spark_dataframe
+
+    raw = pl.read_csv(shared / "examples" / "claims.csv", infer_schema=False)
+    sdf = spark.createDataFrame(raw.to_pandas()).repartition(3)  # order: the frame's own _row
+    sdf = spark.createDataFrame(raw.with_row_index("_row").to_pandas()).repartition(3)
+    got = pl.from_pandas(check_spark_dataframe(sdf).toPandas())
+    want = check_paths([shared / "examples" / "claims.csv"]).findings
+    assert rows(got.with_columns(pl.col("_row").cast(pl.UInt32))) == rows(want)
+    # without _row: the frame's partition order is the input order
+    plain = spark.createDataFrame(raw.to_pandas()).coalesce(1)
+    got = pl.from_pandas(check_spark_dataframe(plain).toPandas())
+    assert rows(got.with_columns(pl.col("_row").cast(pl.UInt32))) == rows(want)
+    recs = records_frame(raw.to_dicts())
+    assert recs.height == raw.height
+
+
+def test_cli_spark_check_and_check_engine_spark(spark, shared: Path, tmp_path: Path) -> None:
+    from claimscrub.cli import main
+
+    src = str(shared / "examples" / "claims.csv")
+    out = tmp_path / "findings"
+    r = CliRunner().invoke(main, ["spark-check", src, "--findings-out", str(out)])
+    assert r.exit_code == 1, r.output
+    got = pl.read_parquet(out / "*.parquet")
+    want = check_paths([Path(src)])
+    assert rows(got.with_columns(pl.col("_row").cast(pl.UInt32))) == rows(want.findings)
+    assert '"lines": 18' in r.output
+    emb = CliRunner().invoke(main, ["check", src, "--format", "json"])
+    spk = CliRunner().invoke(main, ["check", src, "--format", "json", "--engine", "spark"])
+    assert spk.exit_code == emb.exit_code == 1
+    assert spk.output == emb.output
