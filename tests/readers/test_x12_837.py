@@ -159,7 +159,8 @@ def test_lfh_values() -> None:
     )
     assert (ex9["pos"], ex9["icd10"], ex9["provider_npi"]) == ("22", "36616", "5678912345")
     ex12 = _shared("837p_lfh/demo.example12.837").row(0, named=True)
-    assert ex12["patient_id"] == "57976235C"  # dependent without an id: subscriber's
+    # a dependent without an id: subscriber id + name, so a parent and child stay apart
+    assert ex12["patient_id"].startswith("57976235C/")
     assert ex12["provider_npi"] == "1112223336"
     cob4 = _shared("837p_lfh/demo.cob.example4.837").row(0, named=True)
     assert cob4["payer"] == "medicare"  # 2010BB "MEDICARE"; 2330B COMMERCE is ignored
@@ -260,7 +261,7 @@ BH_EXPECTED = {
         (
             "BH2001",
             "1",
-            "KHP7788990",
+            "KHP7788990/ROE/TIMMY",
             "2025-01-14",
             "keystone health plan",
             "1987654328",
@@ -279,7 +280,7 @@ BH_EXPECTED = {
         (
             "BH2001",
             "2",
-            "KHP7788990",
+            "KHP7788990/ROE/TIMMY",
             "2025-01-14",
             "keystone health plan",
             "1987654328",

@@ -477,7 +477,11 @@ class _Reader:
                 elif hl_level == b"23":
                     context = b"P" + q
                     if q == b"QC":
-                        pat_id = _d(_el(els, 9)) or None
+                        # 5010 dependents rarely carry their own member ID: tell a parent and a
+                        # child apart (separate encounters) by the dependent's name.
+                        pat_id = _d(_el(els, 9)) or "/".join(
+                            [sub_id or "", _d(_el(els, 3)).upper(), _d(_el(els, 4)).upper()]
+                        )
                 else:
                     context = b"H" + q
                 continue
