@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from ._text import Segment
 from .drugs import Mention
+from .screen import Screen
+
+_WORD = re.compile(r"[a-z0-9]+")
 
 # Section categories whose drug mentions and symptoms are not about current treatment.
 EXCLUDED_SECTIONS = frozenset({"FAMILY", "ALLERGY", "HISTORICAL"})
@@ -22,9 +26,50 @@ class ParsedNote:
     mentions: list[Mention]
     current: list[bool]
     starts: list[int] = field(default_factory=list)
+    clause_list: list[tuple[int, int, str, Segment]] = field(default_factory=list)
+    clause_starts: list[int] = field(default_factory=list)
+    _masks: list[int] | None = None
 
     def __post_init__(self) -> None:
         self.starts = [m.start for m in self.mentions]
+        for seg in self.segs:
+            if seg.section in EXCLUDED_SECTIONS:
+                continue
+            for cs, ce, ct in seg.clauses():
+                self.clause_list.append((cs, ce, ct, seg))
+        self.clause_starts = [c[0] for c in self.clause_list]
+
+    def screened(self, screen: Screen, name: str) -> list[tuple[int, int, str, Segment]]:
+        """Usable clauses that may hold a match of detector ``name`` (word-prefix screen)."""
+        if self._masks is None:
+            masks = [0] * len(self.clause_list)
+            starts = self.clause_starts
+            for m in _WORD.finditer(self.low):
+                i = bisect_right(starts, m.start()) - 1
+                if i >= 0:
+                    masks[i] |= screen.mask(m.group())
+            self._masks = masks
+        k = screen.names.index(name)
+        bit = 1 << k
+        chosen = {i for i, mk in enumerate(self._masks) if mk & bit}
+        fb = screen.fallback[k]
+        if fb is not None:
+            for m in fb.finditer(self.low):
+                i = bisect_right(self.clause_starts, m.start()) - 1
+                if i >= 0 and m.start() < self.clause_list[i][1]:
+                    chosen.add(i)
+        return [self.clause_list[i] for i in sorted(chosen)]
+
+    def clauses_with(self, pattern: re.Pattern[str]) -> list[tuple[int, int, str, Segment]]:
+        """Usable clauses (not family/allergy/past sections) holding a match of ``pattern``."""
+        out: list[tuple[int, int, str, Segment]] = []
+        last = -1
+        for m in pattern.finditer(self.low):
+            i = bisect_right(self.clause_starts, m.start()) - 1
+            if i > last and i >= 0 and m.start() < self.clause_list[i][1]:
+                out.append(self.clause_list[i])
+                last = i
+        return out
 
     def drugs_in(self, start: int, end: int, current_only: bool = True) -> list[Mention]:
         """Drug mentions starting inside [start, end)."""

@@ -48,14 +48,18 @@ class Segment:
     plan: bool  # inside a Plan / Assessment-and-Plan section
     first_line: bool
 
+    _clauses: list[tuple[int, int, str]] | None = None
+
     def clauses(self) -> list[tuple[int, int, str]]:
         """Sub-spans split at semicolons: (start, end, text) with note offsets."""
-        out: list[tuple[int, int, str]] = []
-        pos = 0
-        for part in self.text.split(";"):
-            out.append((self.start + pos, self.start + pos + len(part), part))
-            pos += len(part) + 1
-        return out
+        if self._clauses is None:
+            out: list[tuple[int, int, str]] = []
+            pos = 0
+            for part in self.text.split(";"):
+                out.append((self.start + pos, self.start + pos + len(part), part))
+                pos += len(part) + 1
+            self._clauses = out
+        return self._clauses
 
 
 def _split_sentences(line: str) -> list[tuple[int, int]]:

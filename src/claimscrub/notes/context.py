@@ -55,11 +55,63 @@ def section_names() -> dict[str, str]:
 
 
 @cache
-def trigger_regex() -> re.Pattern[str]:
-    """One regex that finds any non-terminating trigger (screening before spaCy)."""
+def trigger_regexes() -> dict[str, re.Pattern[str]]:
+    """Per direction, one regex that finds a non-terminating trigger (screening before spaCy).
+
+    A FORWARD trigger matters only before a mention, a BACKWARD one only after it.
+    """
     family = [re.escape(w.lower()) for w in context_config()["family_words"]]
-    lits = [re.escape(r["literal"].lower()) for r in _rules() if r["category"] != "TERMINATE"]
-    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(lits + family) + r")(?![a-z0-9])")
+    groups: dict[str, list[str]] = {"FORWARD": list(family), "BACKWARD": [], "BIDIRECTIONAL": []}
+    for r in _rules():
+        if r["category"] == "TERMINATE" or r.get("direction") in ("TERMINATE", "PSEUDO"):
+            continue
+        groups[r.get("direction", "BIDIRECTIONAL")].append(re.escape(r["literal"].lower()))
+    return {
+        d: re.compile(r"(?<![a-z0-9])(?:" + "|".join(lits) + r")(?![a-z0-9])")
+        for d, lits in groups.items()
+        if lits
+    }
+
+
+@cache
+def _trigger_index() -> dict[str, tuple[tuple[str, str], ...]]:
+    """First word of each non-terminating trigger -> ((phrase, direction), ...)."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    for w in context_config()["family_words"]:
+        index.setdefault(w.lower(), []).append((w.lower(), "FORWARD"))
+    for r in _rules():
+        if r["category"] == "TERMINATE" or r.get("direction") in ("TERMINATE", "PSEUDO"):
+            continue
+        phrase = r["literal"].lower()
+        first = _WORD.match(phrase)
+        if first is None:
+            continue
+        index.setdefault(first.group(), []).append((phrase, r.get("direction", "BIDIRECTIONAL")))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _may_modify(text: str, spans: tuple[tuple[int, int], ...]) -> bool:
+    """Could any context trigger reach one of the mentions? (cheap, never misses a trigger)"""
+    first_end = min(e for _, e in spans)
+    last_start = max(s for s, _ in spans)
+    index = _trigger_index()
+    for m in _WORD.finditer(text):
+        entries = index.get(m.group())
+        if not entries:
+            continue
+        pos = m.start()
+        for phrase, direction in entries:
+            if not text.startswith(phrase, pos):
+                continue
+            if direction == "FORWARD" and pos >= last_start:
+                continue
+            if direction == "BACKWARD" and pos < first_end:
+                continue
+            return True
+    return False
 
 
 class _Engine:
@@ -143,11 +195,10 @@ def classify_mentions(
 ) -> list[tuple[frozenset[str], ...]]:
     """Context categories per mention for each (sentence text, spans); screened by regex."""
     items = list(items)
-    trig = trigger_regex()
     out: list[tuple[frozenset[str], ...]] = [
         tuple(frozenset() for _ in spans) for _, spans in items
     ]
-    need = [i for i, (text, spans) in enumerate(items) if spans and trig.search(text)]
+    need = [i for i, (text, spans) in enumerate(items) if spans and _may_modify(text, spans)]
     if need:
         res = engine().classify([items[i] for i in need])
         for i, r in zip(need, res, strict=True):

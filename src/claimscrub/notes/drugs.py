@@ -123,33 +123,64 @@ def drug_lexicon() -> dict[str, str]:
     return lex
 
 
-def find_drugs(low: str) -> list[Mention]:
-    """Drug mentions in normalised (lower-case) text, longest match first."""
-    lex = drug_lexicon()
-    toks = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(low)]
-    out: list[Mention] = []
-    i = 0
-    n_tok = len(toks)
-    while i < n_tok:
-        found = 0
-        for n in range(min(_MAX_NGRAM, n_tok - i), 0, -1):
-            # n-gram tokens must be adjacent (only spaces, '-' or '/' between)
-            s, e = toks[i][0], toks[i + n - 1][1]
-            if n > 1 and not _adjacent(low, toks, i, n):
-                continue
-            key = toks[i][2] if n == 1 else " ".join(t[2] for t in toks[i : i + n])
-            generic = lex.get(key)
-            if generic is not None:
-                out.append(Mention(s, e, low[s:e], generic))
-                found = n
-                break
-        i += found or 1
+@cache
+def _multi_first() -> dict[str, int]:
+    """First token of each multi-word variant -> longest variant length in tokens."""
+    out: dict[str, int] = {}
+    for key in drug_lexicon():
+        if " " in key:
+            parts = key.split(" ")
+            n = min(len(parts), _MAX_NGRAM)
+            if out.get(parts[0], 0) < n:
+                out[parts[0]] = n
     return out
 
 
-def _adjacent(low: str, toks: list[tuple[int, int, str]], i: int, n: int) -> bool:
-    for j in range(i, i + n - 1):
-        gap = low[toks[j][1] : toks[j + 1][0]]
-        if len(gap) > 2 or gap.strip(" -/"):
-            return False
-    return True
+@cache
+def _first_words() -> frozenset[str]:
+    return frozenset(k for k in drug_lexicon() if " " not in k) | frozenset(_multi_first())
+
+
+_NEXT = re.compile(r"[ /-]{1,2}([a-z0-9]+)")
+
+
+def find_drugs(low: str) -> list[Mention]:
+    """Drug mentions in normalised (lower-case) text, longest match first."""
+    first = _first_words()
+    if first.isdisjoint(_TOKEN.findall(low)):
+        return []
+    lex = drug_lexicon()
+    multi = _multi_first()
+    out: list[Mention] = []
+    pos = 0
+    for m in _TOKEN.finditer(low):
+        if m.start() < pos:
+            continue
+        word = m.group()
+        if word not in first:
+            continue
+        s, e = m.start(), m.end()
+        generic = None
+        longest = multi.get(word, 1)
+        if longest > 1:
+            ends = [e]
+            parts = [word]
+            cur = e
+            for _ in range(longest - 1):
+                nxt = _NEXT.match(low, cur)
+                if nxt is None:
+                    break
+                parts.append(nxt.group(1))
+                cur = nxt.end()
+                ends.append(cur)
+            for n in range(len(parts), 1, -1):
+                generic = lex.get(" ".join(parts[:n]))
+                if generic is not None:
+                    e = ends[n - 1]
+                    break
+        if generic is None:
+            generic = lex.get(word)
+        if generic is not None:
+            out.append(Mention(s, e, low[s:e], generic))
+            pos = e
+    return out

@@ -12,6 +12,7 @@ from functools import cache
 from ._doc import EXCLUDED_SECTIONS, ParsedNote
 from ._text import Segment
 from .lexicon import alt, lexicon, words
+from .screen import Screen
 
 Span = tuple[int, int, str]
 _SEP = re.compile(r"[,:(]|\s-\s|\band\b|\bbut\b")
@@ -20,6 +21,8 @@ _SINCE_START = re.compile(
     r"\bsince (?:the |her |his )?(?:med\w*|injections?|shots?|dose|patch|[a-z]+) (?:was |were |had been )?"
     r"(?:started|increased|added|begun|restarted|initiated)\b"
 )
+_NP_SCREEN = re.compile(r"med|pharm|prescri|psych")
+_NP_SEG = re.compile(r"not|n't|never|no |defer|postpon|aside|tabled|held for|left |managed|handled|followed|per |scope|by ")
 _NOUN_DET = re.compile(r"(?:\b(?:the|a|an|this|that|his|her|their|recent|last|dose|any|on|of)\s*)$")
 
 
@@ -64,6 +67,11 @@ class _Rx:
     rat_findings: re.Pattern[str]
     np_patterns: tuple[re.Pattern[str], ...]
     np_drug: re.Pattern[str]
+    any_action: re.Pattern[str]
+    any_response: re.Pattern[str]
+    any_se: re.Pattern[str]
+    any_adh: re.Pattern[str]
+    screen: Screen
 
 
 @cache
@@ -93,7 +101,23 @@ def _rx() -> _Rx:
     )
     take = alt(ad["take_verbs"])
     reg = alt(ad["regularity"])
+    union = {
+        "any_action": [words(a["verbs_present"]), words(a["verbs_past"]), words(a["refill"]), r">"],
+        "any_response": [words(r["strong"]), words(r["weak"]), words(r["evaluative"]), r"\bsince\b"],
+        "any_se": [words(se["vocab"]), words(se["symptoms"]), r"\b(?:se|ses|ha|aes?|adrs?|eps)\b"],
+        "any_adh": [words(ad["patterns"]), rf"\b{take}\b", words(ad["forget_skip"])],
+    }
+    screen = Screen(
+        {
+            "action": a["verbs_present"] + a["verbs_past"] + a["refill"] + [">"],
+            "response": r["strong"] + r["weak"] + r["evaluative"] + ["since"],
+            "side_effects": se["vocab"] + se["symptoms"] + [r"\+\s?\d", "ha", "ae", "aes", "adr", "adrs", "eps", "se", "ses"],
+            "adherence": ad["patterns"] + ad["take_verbs"] + ad["forget_skip"],
+        }
+    )
     return _Rx(
+        **{k: re.compile("|".join(v)) for k, v in union.items()},
+        screen=screen,
         med_generic=re.compile(words(lx["med_generic"])),
         dose=re.compile(alt(lx["dose"])),
         verb_present=re.compile(words(a["verbs_present"])),
@@ -157,7 +181,11 @@ def _usable(seg: Segment) -> bool:
 def not_performed(doc: ParsedNote) -> list[Span]:
     R = _rx()
     out: list[Span] = []
+    if not _NP_SCREEN.search(doc.low):
+        return out
     for seg in doc.segs:
+        if not _NP_SEG.search(seg.text):
+            continue
         for pat in R.np_patterns:
             m = pat.search(seg.text)
             if m:
@@ -195,10 +223,10 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
     R = _rx()
     out: list[Span] = []
     skip_ranges = [(s, e) for s, e, _ in skip]
-    for seg in doc.segs:
-        if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
+    for cs, _ce, ctext, seg in doc.screened(R.screen, "action"):
+        if any(s < seg.end and seg.start < e for s, e in skip_ranges):
             continue
-        for cs, _ce, ctext in seg.clauses():
+        if True:
             for past, pat in ((False, R.verb_present), (True, R.verb_past)):
                 for m in pat.finditer(ctext):
                     prefix = ctext[_sep_start(ctext, m.start()) : m.start()]
@@ -223,7 +251,7 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
                 gap = doc.low[a.end : b.start]
                 if R.arrow.fullmatch(gap) or re.fullmatch(r"\s*\d[\d./ ]*\s*(?:mg|mcg)?\s*(?:-+>|>)\s*", gap):
                     out.append((a.start, b.end, doc.text[a.start : b.end]))
-    if doc.has_current:
+    if doc.has_current and R.no_change.search(doc.low):
         for seg in doc.segs:
             if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
                 continue
@@ -246,10 +274,8 @@ def response(doc: ParsedNote) -> list[Span]:
         return []
     R = _rx()
     out: list[Span] = []
-    for seg in doc.segs:
-        if not _usable(seg):
-            continue
-        for cs, ce, ctext in seg.clauses():
+    for cs, ce, ctext, _seg in doc.screened(R.screen, "response"):
+        if True:
             drug = doc.any_drug_in(cs, ce)
             link = drug or bool(R.resp_links.search(ctext))
             anaph = link or bool(R.anaphora.search(ctext))
@@ -286,10 +312,8 @@ def side_effects(doc: ParsedNote) -> list[Span]:
     if not med_ctx:
         return []
     out: list[Span] = []
-    for seg in doc.segs:
-        if not _usable(seg):
-            continue
-        for cs, _ce, ctext in seg.clauses():
+    for cs, _ce, ctext, _seg in doc.screened(R.screen, "side_effects"):
+        if True:
             orig = doc.text[cs : cs + len(ctext)]
             teaching = bool(R.se_teaching.search(ctext))
             reported = bool(R.se_report.search(ctext))
@@ -323,10 +347,8 @@ def adherence(doc: ParsedNote) -> list[Span]:
     if not (doc.has_current or R.med_generic.search(doc.low)):
         return []
     out: list[Span] = []
-    for seg in doc.segs:
-        if not _usable(seg):
-            continue
-        for cs, ce, ctext in seg.clauses():
+    for cs, _ce, ctext, _seg in doc.screened(R.screen, "adherence"):
+        if True:
             for m in R.adh.finditer(ctext):
                 if R.adh_not.match(ctext[m.end() :]):
                     continue

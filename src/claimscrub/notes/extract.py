@@ -94,7 +94,7 @@ def _read(doc: ParsedNote) -> NoteFacts:
     therapy_only = (
         bool(_THERAPY_WORD.search(title)) and not _MED_VISIT.search(title)
     ) or (not facts.action and not facts.medication and bool(_THERAPY_WORD.search(doc.low)))
-    mins, used = minutes.therapy_minutes(doc.segs, doc.text, therapy_only)
+    mins, used = minutes.therapy_minutes(doc.segs, doc.text, therapy_only, doc.low)
     facts.therapy_minutes = mins
     ev["therapy_minutes"] = [(c.start, c.end, c.text) for c in used]
     facts.evidence = {k: sorted(set(v)) for k, v in ev.items() if v}

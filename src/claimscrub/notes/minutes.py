@@ -61,6 +61,14 @@ _LABELED_PAIR = re.compile(
 )
 
 
+_MAYBE_TIME = re.compile(
+    r"min|hour|hr|\d\s*h\b|\dh\d|\d[:.]\d\d|\d\s*[ap]\.?\s?m\b|\d{4}\s*(?:-|to)\s*\d{4}"
+)
+
+
+_PAIR_SCREEN = re.compile(r"\b(?:out|stop|end|ended|stopped|finish|finished)\b")
+
+
 @dataclass(slots=True)
 class Candidate:
     start: int
@@ -176,6 +184,8 @@ def candidates(segs: list[Segment], text: str) -> list[Candidate]:
     R = _rx()
     out: list[Candidate] = []
     for seg in segs:
+        if not _MAYBE_TIME.search(seg.text):
+            continue
         for cs, _ce, ctext in seg.clauses():
             taken: list[tuple[int, int]] = []
             for pat in (_START_STOP, _RANGE, _RANGE24):
@@ -274,13 +284,17 @@ def _last_break(prefix: str) -> int:
     return last
 
 
-def therapy_minutes(segs: list[Segment], text: str, therapy_only: bool) -> tuple[int | None, list[Candidate]]:
+def therapy_minutes(
+    segs: list[Segment], text: str, therapy_only: bool, low: str | None = None
+) -> tuple[int | None, list[Candidate]]:
     """Psychotherapy minutes and the candidates that produced them."""
     cands = candidates(segs, text)
-    if segs:
+    if low is None:
         from ._text import normalise
 
-        cands += _paired(normalise(text), text, cands)
+        low = normalise(text)
+    if _PAIR_SCREEN.search(low):
+        cands += _paired(low, text, cands)
     _inherit_add(cands)
     therapy = [c for c in cands if c.label == "therapy"]
     session = [c for c in cands if c.label == "session"]
