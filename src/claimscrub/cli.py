@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import polars as pl
 
 from claimscrub.errors import InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR
@@ -132,15 +133,33 @@ def check(  # type: ignore[no-untyped-def]
 def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, changes):  # type: ignore[no-untyped-def]
     """Write a corrected claim file applying only safe fixes, and list each change."""
     from claimscrub.fixer import apply_to_raw, describe_changes, plan_fixes
-    from claimscrub.service import check_paths
+    from claimscrub.service import check_paths, detect_format
     from claimscrub.writers.csv_report import neutralize_formulas
 
     paths = _inputs(inputs, sample)
     result = check_paths(paths, _options(notes_dir, providers, policy_dir, input_format))
     plan = plan_fixes(result)
+    fmt = input_format or detect_format(paths[0])
+    if fmt == "x12":
+        if len(paths) != 1:
+            raise click.UsageError("fix writes one corrected 837P: give one X12 file")
+        from claimscrub.fixer import x12_changes
+        from claimscrub.writers.x12_837 import write_corrected
+
+        edits = x12_changes(result, plan)
+        plan = plan.join(
+            result.lines.select("_row", "_line").filter(
+                pl.col("_line").is_in([c.segment_index for c in edits])
+            ),
+            on="_row",
+            how="semi",
+        )
+        write_corrected(paths[0], output, edits)
+    elif fmt == "csv":
+        write_atomic(output, neutralize_formulas(apply_to_raw(result.raw, plan)).write_csv())
+    else:
+        raise click.UsageError(f"fix writes CSV or X12 837P; {fmt} input is checked, not rewritten")
     listed = describe_changes(result, plan)
-    fixed = apply_to_raw(result.raw, plan)
-    write_atomic(output, neutralize_formulas(fixed).write_csv())
     if changes is not None:
         write_atomic(changes, neutralize_formulas(listed).write_csv())
     for row in listed.iter_rows(named=True):

@@ -72,3 +72,22 @@ def apply_to_raw(raw: pl.DataFrame, changes: pl.DataFrame) -> pl.DataFrame:
     gone = changes.filter(pl.col("field") == "_delete").select("_row")
     df = df.join(gone, on="_row", how="anti").sort("_row")
     return df.drop([c for c in df.columns if c.startswith("_")])
+
+
+X12_KIND = {"_delete": "delete_line", "cpt": "replace_code", "units": "set_units"}
+
+
+def x12_changes(result: CheckResult, changes: pl.DataFrame) -> list:
+    """The plan as 837P writer changes: one per service line, addressed by its segment number.
+
+    The only line of a claim is never deleted (the writer refuses; the finding stays)."""
+    from claimscrub.writers.x12_837 import Change
+
+    lines = result.lines.select("_row", "_line", "claim_id")
+    per_claim = lines.group_by("claim_id").len().rename({"len": "_n"})
+    rows = changes.join(lines, on="_row").join(per_claim, on="claim_id")
+    rows = rows.filter((pl.col("field") != "_delete") | (pl.col("_n") > 1))
+    return [
+        Change(int(r["_line"]), X12_KIND[r["field"]], r["value"])
+        for r in rows.sort("_row").iter_rows(named=True)
+    ]
