@@ -143,7 +143,9 @@ def test_formats(tmp_path: Path) -> None:
     html = run("check", str(src), "--format", "html").output
     assert html.startswith("<!doctype html>") and "AO001" in html
     text = run("check", str(src), "--format", "csv").output
-    assert text.splitlines()[0] == "rule,severity,claim_id,line_no,code,message,fix,expected_payment,price_basis"
+    assert (
+        text.splitlines()[0] == "rule,severity,claim_id,line_no,code,message,fix,expected_payment,price_basis"
+    )
 
 
 def test_html_and_csv_escape_hostile_claim_ids(tmp_path: Path) -> None:
