@@ -27,9 +27,27 @@ sys.path.insert(0, str(ROOT / "src"))
 from claimscrub.notes import extract_note, extract_notes  # noqa: E402
 
 FOLDERS = [ROOT.parent / "shared" / "examples" / "notes", ROOT / "tests" / "notes" / "heldout"]
-DRUGS = ["sertraline", "Zoloft", "escitalopram", "Lexapro", "bupropion XL", "lithium", "quetiapine",
-         "aripiprazole", "lamotrigine", "Concerta", "Adderall XR", "mirtazapine", "trazodone",
-         "buspirone", "duloxetine", "venlafaxine", "clonazepam", "prazosin", "naltrexone"]
+DRUGS = [
+    "sertraline",
+    "Zoloft",
+    "escitalopram",
+    "Lexapro",
+    "bupropion XL",
+    "lithium",
+    "quetiapine",
+    "aripiprazole",
+    "lamotrigine",
+    "Concerta",
+    "Adderall XR",
+    "mirtazapine",
+    "trazodone",
+    "buspirone",
+    "duloxetine",
+    "venlafaxine",
+    "clonazepam",
+    "prazosin",
+    "naltrexone",
+]
 
 
 def corpus(n: int, seed: int = 7) -> list[str]:
@@ -86,7 +104,10 @@ def main() -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")
     print(json.dumps(res, indent=2))
-    print(f"{res['batch_notes_per_s']:.0f} notes/s (batched), {res['single_notes_per_s']:.0f} notes/s (one by one)")
+    print(
+        f"{res['batch_notes_per_s']:.0f} notes/s (batched), "
+        f"{res['single_notes_per_s']:.0f} notes/s (one by one)"
+    )
     return 0
 
 

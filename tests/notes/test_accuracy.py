@@ -17,8 +17,7 @@ def _scores(rows):
             fn += w and not g
         f1[e] = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
     exact = sum(
-        f.therapy_minutes == lab["therapy_minutes"]
-        for (_, _, lab), f in zip(rows, facts, strict=True)
+        f.therapy_minutes == lab["therapy_minutes"] for (_, _, lab), f in zip(rows, facts, strict=True)
     ) / len(rows)
     return f1, exact
 

@@ -130,8 +130,15 @@ def test_evidence_points_at_the_words():
 def test_to_dict_matches_spec_object():
     d = extract_note("Psychotherapy 2:05-2:50 pm. No medications.").to_dict()
     assert set(d) == {
-        "medication", "action", "response", "side_effects", "adherence", "rationale",
-        "not_performed", "therapy_minutes", "medications",
+        "medication",
+        "action",
+        "response",
+        "side_effects",
+        "adherence",
+        "rationale",
+        "not_performed",
+        "therapy_minutes",
+        "medications",
     }
     assert d["therapy_minutes"] == 45
     assert "evidence" in extract_note("x").to_dict(evidence=True)
@@ -139,9 +146,7 @@ def test_to_dict_matches_spec_object():
 
 def test_batch_equals_single():
     texts = ["Continue lithium 900 mg; level 0.8.", "Therapy session, 40 minutes.", ""]
-    assert [f.to_dict(True) for f in extract_notes(texts)] == [
-        extract_note(t).to_dict(True) for t in texts
-    ]
+    assert [f.to_dict(True) for f in extract_notes(texts)] == [extract_note(t).to_dict(True) for t in texts]
 
 
 def test_empty_note():

@@ -32,8 +32,7 @@ from claimscrub.notes.minutes import range_minutes
             35,
         ),
         (
-            "Session 1:00-1:50 pm. First 15 minutes medication review. Remainder of session: "
-            "DBT skills.",
+            "Session 1:00-1:50 pm. First 15 minutes medication review. Remainder of session: DBT skills.",
             35,
         ),
         ("Time: med management 10 min; psychotherapy (CBT-I) 25 min; total 35 min.", 25),

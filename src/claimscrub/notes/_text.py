@@ -7,10 +7,26 @@ from dataclasses import dataclass
 
 _TRANSLATE = str.maketrans(
     {
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-        "\u2212": "-", "\u2192": ">", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-        "\u201c": '"', "\u201d": '"', "\u00a0": " ", "\t": " ", "\r": " ", "\u2022": "-",
-        "\u00b7": "-", "\u2026": ".",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2192": ">",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u00a0": " ",
+        "\t": " ",
+        "\r": " ",
+        "\u2022": "-",
+        "\u00b7": "-",
+        "\u2026": ".",
     }
 )
 
@@ -122,8 +138,6 @@ def segment(low: str, section_names: dict[str, str]) -> list[Segment]:
             text = line[s:e]
             if not text.strip():
                 continue
-            segs.append(
-                Segment(line_start + s, line_start + e, text, line_no, section, plan, not first_done)
-            )
+            segs.append(Segment(line_start + s, line_start + e, text, line_no, section, plan, not first_done))
         first_done = True
     return segs

@@ -195,9 +195,7 @@ def classify_mentions(
 ) -> list[tuple[frozenset[str], ...]]:
     """Context categories per mention for each (sentence text, spans); screened by regex."""
     items = list(items)
-    out: list[tuple[frozenset[str], ...]] = [
-        tuple(frozenset() for _ in spans) for _, spans in items
-    ]
+    out: list[tuple[frozenset[str], ...]] = [tuple(frozenset() for _ in spans) for _, spans in items]
     need = [i for i, (text, spans) in enumerate(items) if spans and _may_modify(text, spans)]
     if need:
         res = engine().classify([items[i] for i in need])

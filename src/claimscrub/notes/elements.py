@@ -22,7 +22,9 @@ _SINCE_START = re.compile(
     r"(?:started|increased|added|begun|restarted|initiated)\b"
 )
 _NP_SCREEN = re.compile(r"med|pharm|prescri|psych")
-_NP_SEG = re.compile(r"not|n't|never|no |defer|postpon|aside|tabled|held for|left |managed|handled|followed|per |scope|by ")
+_NP_SEG = re.compile(
+    r"not|n't|never|no |defer|postpon|aside|tabled|held for|left |managed|handled|followed|per |scope|by "
+)
 _NOUN_DET = re.compile(r"(?:\b(?:the|a|an|this|that|his|her|their|recent|last|dose|any|on|of)\s*)$")
 
 
@@ -78,7 +80,11 @@ class _Rx:
 def _rx() -> _Rx:
     lx = lexicon()
     a, r, se, ad, ra, npf = (
-        lx["action"], lx["response"], lx["side_effects"], lx["adherence"], lx["rationale"],
+        lx["action"],
+        lx["response"],
+        lx["side_effects"],
+        lx["adherence"],
+        lx["rationale"],
         lx["not_performed"],
     )
     med = alt(npf["med_words"])
@@ -89,7 +95,8 @@ def _rx() -> _Rx:
         re.compile(
             r"\b(?:did not|didn't|not|no time to|unable to|did not have time to|won't|will not|"
             r"do not|don't|does not|doesn't|wasn't able to)\s+(?:\w+\s+){0,2}?"
-            rf"(?:address|review|discuss|manage|assess|evaluate|cover|touch on)\w*\s+(?:\S+\s+){{0,3}}?{med}\b"
+            r"(?:address|review|discuss|manage|assess|evaluate|cover|touch on)\w*\s+"
+            rf"(?:\S+\s+){{0,3}}?{med}\b"
         ),
         re.compile(rf"\bno {med}\s+(?:were |was |are |is )?{neg}"),
         re.compile(rf"\b{med}\b[^.;\n]{{0,40}}?(?<![a-z]){dfr}(?![a-z])"),
@@ -97,7 +104,8 @@ def _rx() -> _Rx:
     )
     np_drug = re.compile(
         r"\b(?:not|n't|never)\s+(?:been\s+)?(?:addressed|reviewed|discussed|managed)\s+"
-        r"(?:today|this (?:session|visit)|at (?:this|today's) (?:visit|session)|in (?:this|today's) (?:session|visit))"
+        r"(?:today|this (?:session|visit)|at (?:this|today's) (?:visit|session)|"
+        r"in (?:this|today's) (?:session|visit))"
     )
     take = alt(ad["take_verbs"])
     reg = alt(ad["regularity"])
@@ -111,7 +119,9 @@ def _rx() -> _Rx:
         {
             "action": a["verbs_present"] + a["verbs_past"] + a["refill"] + [">"],
             "response": r["strong"] + r["weak"] + r["evaluative"] + ["since"],
-            "side_effects": se["vocab"] + se["symptoms"] + [r"\+\s?\d", "ha", "ae", "aes", "adr", "adrs", "eps", "se", "ses"],
+            "side_effects": se["vocab"]
+            + se["symptoms"]
+            + [r"\+\s?\d", "ha", "ae", "aes", "adr", "adrs", "eps", "se", "ses"],
             "adherence": ad["patterns"] + ad["take_verbs"] + ad["forget_skip"],
         }
     )
@@ -145,7 +155,9 @@ def _rx() -> _Rx:
         se_symptoms=re.compile(words(se["symptoms"])),
         se_report=re.compile(words(se["report"])),
         se_teaching=re.compile(words(se["teaching"])),
-        se_not_symptom=re.compile(r"\bbehaviou?ral activation|\btoxic (?:relationship|family|environment|friend|work)"),
+        se_not_symptom=re.compile(
+            r"\bbehaviou?ral activation|\btoxic (?:relationship|family|environment|friend|work)"
+        ),
         adh=re.compile(words(ad["patterns"])),
         adh_take=re.compile(rf"\b{take}\b((?:\s+[^\s.;,]+){{0,4}}?)\s+{reg}(?![a-z])"),
         adh_skip=re.compile(words(ad["forget_skip"])),
@@ -209,7 +221,9 @@ def _has_object(doc: ParsedNote, R: _Rx, seg: Segment, cs: int, ctext: str, m: r
         return True
     if R.med_generic.search(after) or R.dose.search(after[:40]):
         return True
-    if doc.has_current and re.match(r"\W*(?:both|all(?: (?:current|three|four|psych\w*|other))?|each|them|these|as is)\b", after):
+    if doc.has_current and re.match(
+        r"\W*(?:both|all(?: (?:current|three|four|psych\w*|other))?|each|them|these|as is)\b", after
+    ):
         return True
     # object before the verb ("sertraline 100 mg - continue", "lithium held")
     rest = re.sub(r"\b(?:today|now|for now|at this time|as is|unchanged|without change|same)\b", "", after)
@@ -226,31 +240,30 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
     for cs, _ce, ctext, seg in doc.screened(R.screen, "action"):
         if any(s < seg.end and seg.start < e for s, e in skip_ranges):
             continue
-        if True:
-            for past, pat in ((False, R.verb_present), (True, R.verb_past)):
-                for m in pat.finditer(ctext):
-                    prefix = ctext[_sep_start(ctext, m.start()) : m.start()]
-                    if R.blockers.search(prefix[-60:]) or _NOUN_DET.search(ctext[: m.start()][-12:]):
-                        continue
-                    if past and not R.present_time.search(ctext):
-                        if R.past_time.search(ctext):
-                            continue
-                        if not (seg.plan or R.first_person.search(ctext[: m.start()])):
-                            continue
-                    if _has_object(doc, R, seg, cs, ctext, m):
-                        out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
-            for m in R.refill.finditer(ctext):
-                prefix = ctext[max(0, m.start() - 30) : m.start()]
-                if R.refill_request.search(prefix) or ctext[m.end() :].lstrip().startswith(
-                    ("history", "hx", "record", "date", "pattern")
-                ):
+        for past, pat in ((False, R.verb_present), (True, R.verb_past)):
+            for m in pat.finditer(ctext):
+                prefix = ctext[_sep_start(ctext, m.start()) : m.start()]
+                if R.blockers.search(prefix[-60:]) or _NOUN_DET.search(ctext[: m.start()][-12:]):
                     continue
-                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
-            ments = doc.drugs_in(cs, cs + len(ctext), False)
-            for a, b in zip(ments, ments[1:], strict=False):
-                gap = doc.low[a.end : b.start]
-                if R.arrow.fullmatch(gap) or re.fullmatch(r"\s*\d[\d./ ]*\s*(?:mg|mcg)?\s*(?:-+>|>)\s*", gap):
-                    out.append((a.start, b.end, doc.text[a.start : b.end]))
+                if past and not R.present_time.search(ctext):
+                    if R.past_time.search(ctext):
+                        continue
+                    if not (seg.plan or R.first_person.search(ctext[: m.start()])):
+                        continue
+                if _has_object(doc, R, seg, cs, ctext, m):
+                    out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        for m in R.refill.finditer(ctext):
+            prefix = ctext[max(0, m.start() - 30) : m.start()]
+            if R.refill_request.search(prefix) or ctext[m.end() :].lstrip().startswith(
+                ("history", "hx", "record", "date", "pattern")
+            ):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        ments = doc.drugs_in(cs, cs + len(ctext), False)
+        for a, b in zip(ments, ments[1:], strict=False):
+            gap = doc.low[a.end : b.start]
+            if R.arrow.fullmatch(gap) or re.fullmatch(r"\s*\d[\d./ ]*\s*(?:mg|mcg)?\s*(?:-+>|>)\s*", gap):
+                out.append((a.start, b.end, doc.text[a.start : b.end]))
     if doc.has_current and R.no_change.search(doc.low):
         for seg in doc.segs:
             if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
@@ -259,7 +272,10 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
                 tail = seg.text[m.end() : m.end() + 30]
                 if re.match(r"\s*(?:were |was )?discussed", tail):
                     continue
-                if re.match(r"\s*(?:in|to)\s+(?!(?:\w+\s+)?(?:med|meds|medications?|dose|dosing|regimen|rx|sertraline))", tail) and not doc.any_drug_in(seg.start + m.end(), seg.start + m.end() + 30, False):
+                if re.match(
+                    r"\s*(?:in|to)\s+(?!(?:\w+\s+)?(?:med|meds|medications?|dose|dosing|regimen|rx|sertraline))",
+                    tail,
+                ) and not doc.any_drug_in(seg.start + m.end(), seg.start + m.end() + 30, False):
                     continue
                 if R.blockers.search(seg.text[max(0, m.start() - 20) : m.start()]):
                     continue
@@ -275,33 +291,34 @@ def response(doc: ParsedNote) -> list[Span]:
     R = _rx()
     out: list[Span] = []
     for cs, ce, ctext, _seg in doc.screened(R.screen, "response"):
-        if True:
-            drug = doc.any_drug_in(cs, ce)
-            link = drug or bool(R.resp_links.search(ctext))
-            anaph = link or bool(R.anaphora.search(ctext))
-            for m in R.resp_strong.finditer(ctext):
-                if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
-                    continue
-                if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
-                    continue
-                word = m.group()
-                needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
-                if needs_link and not anaph:
-                    continue
-                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
-            since = _SINCE_START.search(ctext)
-            if since and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext)):
-                out.append((cs + since.start(), cs + since.end(), doc.text[cs + since.start() : cs + since.end()]))
-            for m in R.resp_eval.finditer(ctext):
-                if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
-                    continue
-                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
-            if not link:
+        drug = doc.any_drug_in(cs, ce)
+        link = drug or bool(R.resp_links.search(ctext))
+        anaph = link or bool(R.anaphora.search(ctext))
+        for m in R.resp_strong.finditer(ctext):
+            if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
                 continue
-            for m in R.resp_weak.finditer(ctext):
-                if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
-                    continue
-                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
+                continue
+            word = m.group()
+            needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
+            if needs_link and not anaph:
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        since = _SINCE_START.search(ctext)
+        if since and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext)):
+            out.append(
+                (cs + since.start(), cs + since.end(), doc.text[cs + since.start() : cs + since.end()])
+            )
+        for m in R.resp_eval.finditer(ctext):
+            if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        if not link:
+            continue
+        for m in R.resp_weak.finditer(ctext):
+            if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
 
@@ -313,26 +330,25 @@ def side_effects(doc: ParsedNote) -> list[Span]:
         return []
     out: list[Span] = []
     for cs, _ce, ctext, _seg in doc.screened(R.screen, "side_effects"):
-        if True:
-            orig = doc.text[cs : cs + len(ctext)]
-            teaching = bool(R.se_teaching.search(ctext))
-            reported = bool(R.se_report.search(ctext))
-            hits = [(m.start(), m.end()) for m in R.se_vocab.finditer(ctext)]
-            hits += [(m.start(), m.end()) for m in R.se_case.finditer(orig)]
-            for s, e in hits:
-                if teaching and not reported:
-                    continue
-                out.append((cs + s, cs + e, doc.text[cs + s : cs + e]))
-            if not doc.has_current:
+        orig = doc.text[cs : cs + len(ctext)]
+        teaching = bool(R.se_teaching.search(ctext))
+        reported = bool(R.se_report.search(ctext))
+        hits = [(m.start(), m.end()) for m in R.se_vocab.finditer(ctext)]
+        hits += [(m.start(), m.end()) for m in R.se_case.finditer(orig)]
+        for s, e in hits:
+            if teaching and not reported:
                 continue
-            for m in R.se_symptoms.finditer(ctext):
-                if teaching and not _reported_near(R, ctext, m.start()):
-                    continue
-                if R.se_not_symptom.search(ctext[max(0, m.start() - 12) : m.end() + 14]):
-                    continue
-                if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]):
-                    continue
-                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+            out.append((cs + s, cs + e, doc.text[cs + s : cs + e]))
+        if not doc.has_current:
+            continue
+        for m in R.se_symptoms.finditer(ctext):
+            if teaching and not _reported_near(R, ctext, m.start()):
+                continue
+            if R.se_not_symptom.search(ctext[max(0, m.start() - 12) : m.end() + 14]):
+                continue
+            if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
 
@@ -348,21 +364,24 @@ def adherence(doc: ParsedNote) -> list[Span]:
         return []
     out: list[Span] = []
     for cs, _ce, ctext, _seg in doc.screened(R.screen, "adherence"):
-        if True:
-            for m in R.adh.finditer(ctext):
-                if R.adh_not.match(ctext[m.end() :]):
-                    continue
+        for m in R.adh.finditer(ctext):
+            if R.adh_not.match(ctext[m.end() :]):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        for m in R.adh_take.finditer(ctext):
+            inner = m.group(1)
+            if R.dose.search(inner) or not _plain_object(doc, inner, cs + m.start(1)):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        for m in R.adh_skip.finditer(ctext):
+            window_end = min(len(ctext), m.end() + 30)
+            tail = ctext[m.end() : window_end]
+            if re.match(
+                r"\W*(?:\S+\s+){0,3}?(?:it|them|doses?|meds?|medications?|pills?|"
+                r"the (?:morning|evening|night|weekend|am|pm) dose)\b",
+                tail,
+            ) or doc.any_drug_in(cs + m.end(), cs + window_end):
                 out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
-            for m in R.adh_take.finditer(ctext):
-                inner = m.group(1)
-                if R.dose.search(inner) or not _plain_object(doc, inner, cs + m.start(1)):
-                    continue
-                out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
-            for m in R.adh_skip.finditer(ctext):
-                window_end = min(len(ctext), m.end() + 30)
-                tail = ctext[m.end() : window_end]
-                if re.match(r"\W*(?:\S+\s+){0,3}?(?:it|them|doses?|meds?|medications?|pills?|the (?:morning|evening|night|weekend|am|pm) dose)\b", tail) or doc.any_drug_in(cs + m.end(), cs + window_end):
-                    out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
 
@@ -399,7 +418,9 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
     for i, seg in enumerate(doc.segs):
         if any(seg.start <= s < seg.end for s, _e, _t in action_spans):
             decision_segs.add(i)
-        elif re.search(r"\b(?:chose|choose|choosing|opted|selected|recommend\w*)\b", seg.text) and doc.any_drug_in(seg.start, seg.end):
+        elif re.search(
+            r"\b(?:chose|choose|choosing|opted|selected|recommend\w*)\b", seg.text
+        ) and doc.any_drug_in(seg.start, seg.end):
             decision_segs.add(i)
     for i, seg in enumerate(doc.segs):
         if not _usable(seg):
@@ -407,7 +428,13 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
         t = seg.text
 
         def add(m: re.Match[str], seg: Segment = seg) -> None:
-            out.append((seg.start + m.start(), seg.start + m.end(), doc.text[seg.start + m.start() : seg.start + m.end()]))
+            out.append(
+                (
+                    seg.start + m.start(),
+                    seg.start + m.end(),
+                    doc.text[seg.start + m.start() : seg.start + m.end()],
+                )
+            )
 
         for pat in (R.rat_explicit, R.rat_rb):
             for m in pat.finditer(t):
@@ -420,9 +447,7 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
                     out.append((cs + vm.start(), cs + vm.end(), doc.text[cs + vm.start() : cs + vm.end()]))
                     out.append((cs + om.start(), cs + om.end(), doc.text[cs + om.start() : cs + om.end()]))
         in_decision = i in decision_segs
-        follows = (i - 1) in decision_segs and doc.segs[i - 1].line == seg.line - 0 or (
-            (i - 1) in decision_segs and seg.line - doc.segs[i - 1].line <= 1
-        )
+        follows = (i - 1) in decision_segs and seg.line - doc.segs[i - 1].line <= 1
         if in_decision:
             for m in R.rat_causal.finditer(t):
                 add(m)

@@ -63,12 +63,6 @@ def _read(doc: ParsedNote) -> NoteFacts:
     ev: dict[str, list[tuple[int, int, str]]] = {}
     np_spans = elements.not_performed(doc)
     act = elements.actions(doc, np_spans)
-    # drugs named as the object of a decision are planned medications even if context said
-    # otherwise (e.g. "restart fluoxetine"), unless family/allergy/other-person
-    for s, e, _ in act:
-        for k, m in enumerate(doc.mentions):
-            if s <= m.start <= e + 70 and not doc.current[k]:
-                pass
     not_done = bool(np_spans) and not act
     facts = NoteFacts()
     current = [m for m, c in zip(doc.mentions, doc.current, strict=True) if c]
@@ -91,9 +85,9 @@ def _read(doc: ParsedNote) -> NoteFacts:
         for name in ("action", "response", "side_effects", "adherence", "rationale"):
             setattr(facts, name, bool(ev[name]))
     title = doc.segs[0].text if doc.segs else ""
-    therapy_only = (
-        bool(_THERAPY_WORD.search(title)) and not _MED_VISIT.search(title)
-    ) or (not facts.action and not facts.medication and bool(_THERAPY_WORD.search(doc.low)))
+    therapy_only = (bool(_THERAPY_WORD.search(title)) and not _MED_VISIT.search(title)) or (
+        not facts.action and not facts.medication and bool(_THERAPY_WORD.search(doc.low))
+    )
     mins, used = minutes.therapy_minutes(doc.segs, doc.text, therapy_only, doc.low)
     facts.therapy_minutes = mins
     ev["therapy_minutes"] = [(c.start, c.end, c.text) for c in used]

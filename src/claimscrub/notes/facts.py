@@ -43,7 +43,5 @@ class NoteFacts:
         out["therapy_minutes"] = self.therapy_minutes
         out["medications"] = list(self.medications)
         if evidence:
-            out["evidence"] = {
-                k: [[s, e, t] for s, e, t in v] for k, v in self.evidence.items() if v
-            }
+            out["evidence"] = {k: [[s, e, t] for s, e, t in v] for k, v in self.evidence.items() if v}
         return out

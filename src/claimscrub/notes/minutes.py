@@ -14,13 +14,43 @@ from .lexicon import lexicon, words
 MAX_MINUTES = 600
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "a": 1, "an": 1, "a half": 0.5, "half an": 0.5, "half a": 0.5,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "a": 1,
+    "an": 1,
+    "a half": 0.5,
+    "half an": 0.5,
+    "half a": 0.5,
 }
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-         "seventy": 70, "eighty": 80, "ninety": 90}
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
 _NUM = (
     r"(?:\d{1,3}(?:\.\d+)?|(?:" + "|".join(_TENS) + r")(?:[- ](?:" + _ONES + r"))?|"
@@ -38,17 +68,24 @@ _RANGE_DUR = re.compile(rf"\d{{1,3}}\s*(?:-|to)\s*{_NUM}\s*(?:-\s*)?(?:{_MINS}|{
 _CLOCK = r"(?P<{n}h>\d{{1,2}})(?:[:.](?P<{n}m>\d{{2}}))?\s*(?P<{n}s>[ap]\.?\s?m\.?)?"
 _CLOCK24 = r"(?P<{n}h>[01]\d|2[0-3])(?P<{n}m>[0-5]\d)"
 _RANGE = re.compile(
-    r"(?<![\w:/.])(?:from\s+)?" + _CLOCK.format(n="a") + r"\s*(?:-+|to|until|till|through|thru)\s*"
-    + _CLOCK.format(n="b") + r"(?![\w:/])"
+    r"(?<![\w:/.])(?:from\s+)?"
+    + _CLOCK.format(n="a")
+    + r"\s*(?:-+|to|until|till|through|thru)\s*"
+    + _CLOCK.format(n="b")
+    + r"(?![\w:/])"
 )
 _RANGE24 = re.compile(
-    r"(?<![\w:/.])" + _CLOCK24.format(n="a") + r"\s*(?:-+|to)\s*" + _CLOCK24.format(n="b")
+    r"(?<![\w:/.])"
+    + _CLOCK24.format(n="a")
+    + r"\s*(?:-+|to)\s*"
+    + _CLOCK24.format(n="b")
     + r"\s*(?:hrs?|h)?(?![\w:/])"
 )
 _START_STOP = re.compile(
     r"\b(?:start(?:ed)?|began|begin|time in|from)\s*(?:time)?\s*(?:at|:|-|=)?\s*"
     + _CLOCK.format(n="a")
-    + r"[^0-9\n]{0,40}?\b(?:stop(?:ped)?|end(?:ed)?|finish(?:ed)?|time out|until|concluded|to)\s*(?:time)?\s*(?:at|:|-|=)?\s*"
+    + r"[^0-9\n]{0,40}?\b(?:stop(?:ped)?|end(?:ed)?|finish(?:ed)?|time out|until|concluded|to)"
+    + r"\s*(?:time)?\s*(?:at|:|-|=)?\s*"
     + _CLOCK.format(n="b")
 )
 
@@ -56,14 +93,13 @@ _START_STOP = re.compile(
 _LABELED_PAIR = re.compile(
     r"\b(?:start(?:ed)?|began|begin|time in|session start|in)\s*(?:time)?\s*(?:at|:|-|=)\s*"
     + _CLOCK.format(n="a")
-    + r"[^0-9]{0,60}?\b(?:stop(?:ped)?|end(?:ed)?|finish(?:ed)?|time out|session end|out)\s*(?:time)?\s*(?:at|:|-|=)\s*"
+    + r"[^0-9]{0,60}?\b(?:stop(?:ped)?|end(?:ed)?|finish(?:ed)?|time out|session end|out)"
+    + r"\s*(?:time)?\s*(?:at|:|-|=)\s*"
     + _CLOCK.format(n="b")
 )
 
 
-_MAYBE_TIME = re.compile(
-    r"min|hour|hr|\d\s*h\b|\dh\d|\d[:.]\d\d|\d\s*[ap]\.?\s?m\b|\d{4}\s*(?:-|to)\s*\d{4}"
-)
+_MAYBE_TIME = re.compile(r"min|hour|hr|\d\s*h\b|\dh\d|\d[:.]\d\d|\d\s*[ap]\.?\s?m\b|\d{4}\s*(?:-|to)\s*\d{4}")
 
 
 _PAIR_SCREEN = re.compile(r"\b(?:out|stop|end|ended|stopped|finish|finished)\b")
@@ -97,9 +133,22 @@ class _Rx:
 @cache
 def _rx() -> _Rx:
     mx = lexicon()["minutes"]
-    return _Rx(*(re.compile(words(mx[k])) for k in (
-        "therapy_explicit", "session", "med", "total", "generic", "activity", "future",
-        "add_cues", "subtract_cues")))
+    return _Rx(
+        *(
+            re.compile(words(mx[k]))
+            for k in (
+                "therapy_explicit",
+                "session",
+                "med",
+                "total",
+                "generic",
+                "activity",
+                "future",
+                "add_cues",
+                "subtract_cues",
+            )
+        )
+    )
 
 
 def _num(s: str | None) -> float:
@@ -127,7 +176,9 @@ def _clock(h: str, m: str | None, suf: str | None) -> tuple[int, bool]:
     return hour * 60 + minute, False
 
 
-def range_minutes(ah: str, am: str | None, as_: str | None, bh: str, bm: str | None, bs: str | None) -> int | None:
+def range_minutes(
+    ah: str, am: str | None, as_: str | None, bh: str, bm: str | None, bs: str | None
+) -> int | None:
     """Minutes between two clock times; handles am/pm on one side, noon and 24-hour clocks."""
     if int(ah) > 23 or int(bh) > 23 or (am and int(am) > 59) or (bm and int(bm) > 59):
         return None
@@ -159,8 +210,13 @@ def _nearest_label(R: _Rx, text: str, s: int, e: int) -> str:
     best: tuple[int, str] | None = None
     before = text[max(0, s - 60) : s]
     after = text[e : e + 35]
-    for label, pat in (("activity", R.activity), ("med", R.med), ("total", R.total),
-                       ("session", R.session), ("therapy", R.therapy)):
+    for label, pat in (
+        ("activity", R.activity),
+        ("med", R.med),
+        ("total", R.total),
+        ("session", R.session),
+        ("therapy", R.therapy),
+    ):
         for m in pat.finditer(before):
             d = len(before) - m.end()
             if best is None or d < best[0] or (d == best[0] and label in ("therapy", "med")):
@@ -201,11 +257,25 @@ def candidates(segs: list[Segment], text: str) -> list[Candidate]:
                     taken.append((m.start(), m.end()))
                     label = _nearest_label(R, ctext, m.start(), m.end())
                     line_text = seg.text
-                    if label in ("none", "generic") and (R.therapy.search(line_text) or R.session.search(line_text)):
+                    if label in ("none", "generic") and (
+                        R.therapy.search(line_text) or R.session.search(line_text)
+                    ):
                         label = "session"
-                    if label == "activity" and (R.therapy.search(ctext[: m.start()][-25:]) or R.session.search(ctext[: m.start()][-25:])):
+                    if label == "activity" and (
+                        R.therapy.search(ctext[: m.start()][-25:])
+                        or R.session.search(ctext[: m.start()][-25:])
+                    ):
                         label = "session"
-                    out.append(Candidate(cs + m.start(), cs + m.end(), text[cs + m.start() : cs + m.end()], mins, "range", label))
+                    out.append(
+                        Candidate(
+                            cs + m.start(),
+                            cs + m.end(),
+                            text[cs + m.start() : cs + m.end()],
+                            mins,
+                            "range",
+                            label,
+                        )
+                    )
             for m in _RANGE_DUR.finditer(ctext):
                 taken.append((m.start(), m.end()))
             for m in _DURATION.finditer(ctext):
@@ -231,21 +301,51 @@ def candidates(segs: list[Segment], text: str) -> list[Candidate]:
                 label = _nearest_label(R, ctext, m.start(), m.end())
                 if "-" in raw.strip()[1:] or re.search(r"-\s*(?:minute|min|hour|hr)", raw):
                     noun = _adjectival_noun(ctext, m.end())
-                    if noun and not (R.therapy.match(noun) or R.session.match(noun) or noun.startswith(("psycho", "therap", "session", "individual"))):
+                    if noun and not (
+                        R.therapy.match(noun)
+                        or R.session.match(noun)
+                        or noun.startswith(("psycho", "therap", "session", "individual"))
+                    ):
                         label = "activity"
                 local = prefix[_last_break(prefix) :]
-                if R.future.search(local[-45:]) or re.search(r"\bin\s*$", prefix) or re.search(r"\b(?:for|within|after|every|per|each)\s+(?:the\s+)?(?:next|first\s+)?$", prefix[-15:]) and label not in ("therapy", "session", "med"):
+                if (
+                    R.future.search(local[-45:])
+                    or re.search(r"\bin\s*$", prefix)
+                    or re.search(
+                        r"\b(?:for|within|after|every|per|each)\s+(?:the\s+)?(?:next|first\s+)?$",
+                        prefix[-15:],
+                    )
+                    and label not in ("therapy", "session", "med")
+                ):
                     if not re.search(r"\b(?:spent|was|were|lasted|total)\b", local[-45:]):
                         label = "future"
-                if re.match(r"\s*(?:late|early|ago|prior|before|after|later|of (?:sleep|exercise|walking))\b", ctext[m.end() :]):
+                if re.match(
+                    r"\s*(?:late|early|ago|prior|before|after|later|of (?:sleep|exercise|walking))\b",
+                    ctext[m.end() :],
+                ):
                     label = "activity"
-                if re.match(r"\W{0,3}(?:nightly|daily|each (?:day|night|morning|evening)|per (?:day|night|week)|a day|a night|weekly|twice|x/|\d+x)", ctext[m.end() :]):
+                if re.match(
+                    r"\W{0,3}(?:nightly|daily|each (?:day|night|morning|evening)|"
+                    r"per (?:day|night|week)|a day|a night|weekly|twice|x/|\d+x)",
+                    ctext[m.end() :],
+                ):
                     label = "activity"
                 portion = bool(R.subtract.search(prefix[-25:])) or bool(
                     re.match(r"\s*(?:of|were|was)\b", ctext[m.end() :]) and label == "med"
                 )
                 add = bool(R.add.search(prefix[-20:]))
-                out.append(Candidate(cs + m.start(), cs + m.end(), text[cs + m.start() : cs + m.end()], mins, "duration", label, portion, add))
+                out.append(
+                    Candidate(
+                        cs + m.start(),
+                        cs + m.end(),
+                        text[cs + m.start() : cs + m.end()],
+                        mins,
+                        "duration",
+                        label,
+                        portion,
+                        add,
+                    )
+                )
     return out
 
 

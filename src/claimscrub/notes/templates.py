@@ -40,8 +40,7 @@ def render_template(code: str) -> str:
     name = _code_map().get(key)
     if name is None:
         raise ValueError(
-            f"no documentation template for code {key!r}; supported codes: "
-            + ", ".join(supported_codes())
+            f"no documentation template for code {key!r}; supported codes: " + ", ".join(supported_codes())
         )
     tpl = _templates()[name]
     body = str(tpl["body"]).rstrip() + "\n"
