@@ -99,9 +99,13 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
 )
 @click.option("--spark-master", help="Spark master URL for --engine spark (default local[*]).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when error findings exist.")
+@click.option("--store", is_flag=True, help="Also keep the batch in the claim history database.")
+@click.option(
+    "--db", metavar="URL", help="Database for --store (default: $CLAIMSCRUB_DB or ./claimscrub.db)."
+)
 def check(  # type: ignore[no-untyped-def]
     inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, spark_master,
-    exit_zero,
+    exit_zero, store, db,
 ):  # fmt: skip
     """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
     from claimscrub.progress import Progress
@@ -120,10 +124,35 @@ def check(  # type: ignore[no-untyped-def]
             result = check_paths_streaming(paths, options, progress=progress.update)
         else:
             result = check_paths(paths, options)
+        if store:
+            progress.update("storing")
+            stored = store_result(result, paths, options, db)
         progress.update(f"writing {fmt}")
         text = render(result, fmt, color=output is None and sys.stdout.isatty())
     emit(text, output)
+    if store:
+        click.echo(stored, err=True)
     sys.exit(0 if exit_zero else result.exit_code)
+
+
+def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
+    """Keep a checked batch in the history database; returns what happened, in words."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from claimscrub.store import StoreError, open_store, redact, resolve_url
+    from claimscrub.store.importer import import_paths
+
+    url = resolve_url(db)
+    try:
+        engine = open_store(url)
+        try:
+            report = import_paths(engine, paths, options, result=result)
+        finally:
+            engine.dispose()
+    except (StoreError, SQLAlchemyError) as exc:
+        fail(f"{redact(url)}: cannot store the batch ({type(exc).__name__})")
+    state = "stored as new batch" if report.batch_new else "already stored as batch"
+    return f"{state} {report.batch_id} in {redact(url)}"
 
 
 @main.command()

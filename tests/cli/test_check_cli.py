@@ -225,3 +225,16 @@ def test_rules_and_rule_pages() -> None:
     for section in ("What it does", "Why it matters", "Example", "Fix", "Source"):
         assert section in page
     assert run("rule", "XX999").exit_code == 2
+
+
+def test_check_store_keeps_the_batch_once(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    src = write_csv(tmp_path / "c.csv", [GOOD])
+    first = run("check", str(src), "--store", "--db", db)
+    again = run("check", str(src), "--store", "--db", db)
+    assert first.exit_code == 0 and again.exit_code == 0
+    assert "stored as new batch" in first.output and "already stored" in again.output
+    with create_engine(db).connect() as c:
+        assert c.execute(text("select count(*) from lines")).scalar_one() == 1

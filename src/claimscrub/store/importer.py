@@ -286,8 +286,13 @@ def link_remittances(conn: Connection) -> int:
     )
 
 
-def import_paths(engine: Engine, paths: Sequence[Path], options=None, *, _retry: bool = True) -> ImportReport:  # type: ignore[no-untyped-def]
-    """Check and store the claim files of ``paths`` as one batch, and store its 835 files."""
+def import_paths(
+    engine: Engine, paths: Sequence[Path], options=None, *, result=None, _retry: bool = True
+) -> ImportReport:  # type: ignore[no-untyped-def]
+    """Check and store the claim files of ``paths`` as one batch, and store its 835 files.
+
+    ``result``: the CheckResult of exactly those claim files when the caller already has it
+    (``claimscrub check --store``), so the batch is not checked twice."""
     from claimscrub.pricing import price_lines
     from claimscrub.service import CheckOptions, check_paths
 
@@ -320,10 +325,10 @@ def import_paths(engine: Engine, paths: Sequence[Path], options=None, *, _retry:
             ).scalar_one()
         )
 
-    result = priced = None
+    priced = None
     if claims and known_batch is None:
-        result = check_paths(claims, options)
-        priced = price_lines(result.lines)
+        result = result if result is not None else check_paths(claims, options)
+        priced = result.prices if result.prices is not None else price_lines(result.lines)
     parsed = [(p, h, read_835(p)) for p, h in remit_digests if h not in known_remits]
 
     try:
@@ -347,5 +352,5 @@ def import_paths(engine: Engine, paths: Sequence[Path], options=None, *, _retry:
         if not _retry:
             raise
         # another import stored the same content meanwhile: nothing of ours was committed
-        return import_paths(engine, paths, options, _retry=False)
+        return import_paths(engine, paths, options, result=result, _retry=False)
     return report
