@@ -42,13 +42,7 @@ class ParsedNote:
     def screened(self, screen: Screen, name: str) -> list[tuple[int, int, str, Segment]]:
         """Usable clauses that may hold a match of detector ``name`` (word-prefix screen)."""
         if self._masks is None:
-            masks = [0] * len(self.clause_list)
-            starts = self.clause_starts
-            for m in _WORD.finditer(self.low):
-                i = bisect_right(starts, m.start()) - 1
-                if i >= 0:
-                    masks[i] |= screen.mask(m.group())
-            self._masks = masks
+            self._masks = [screen.text_mask(c[2]) for c in self.clause_list]
         k = screen.names.index(name)
         bit = 1 << k
         chosen = {i for i, mk in enumerate(self._masks) if mk & bit}

@@ -28,6 +28,11 @@ _CLASS_WORDS = re.compile(
     r"combinations|preparations|modulators|products|reagents)\b"
 )
 _EXCLUDE_FILE = "note_drug_exclude.txt"
+_LEXICON_VERSION = "3"  # bump when the filtering below changes (invalidates the cache)
+_STOP = frozenset(
+    "a an and or of the to in on at by for with from as is was be no not per her his she he "
+    "it its this that pt mg ml plan well".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,10 @@ def _upstream() -> dict[str, str]:
             continue
         if " " not in key and len(key) < 5:
             continue
+        if " " in key:
+            first, last = key.split(" ")[0], key.rsplit(" ", 1)[1]
+            if len(first) < 4 or first in _STOP or last in _STOP:
+                continue
         out[key] = name
     return out
 
@@ -96,7 +105,7 @@ def drug_lexicon() -> dict[str, str]:
     except metadata.PackageNotFoundError:  # pragma: no cover - dependency is required
         version = "0"
     digest = hashlib.sha256(
-        (version + data_text("psych_meds.csv") + data_text(_EXCLUDE_FILE)).encode()
+        (_LEXICON_VERSION + version + data_text("psych_meds.csv") + data_text(_EXCLUDE_FILE)).encode()
     ).hexdigest()[:16]
     path = _cache_path(digest)
     if path is not None and path.exists():
@@ -144,22 +153,33 @@ def _first_words() -> frozenset[str]:
 _NEXT = re.compile(r"[ /-]{1,2}([a-z0-9]+)")
 
 
+def _positions(low: str, word: str) -> list[int]:
+    out = []
+    n = len(word)
+    i = low.find(word)
+    while i >= 0:
+        before = low[i - 1] if i else " "
+        after = low[i + n] if i + n < len(low) else " "
+        if not (before.isalnum() or after.isalnum()):
+            out.append(i)
+        i = low.find(word, i + n)
+    return out
+
+
 def find_drugs(low: str) -> list[Mention]:
     """Drug mentions in normalised (lower-case) text, longest match first."""
-    first = _first_words()
-    if first.isdisjoint(_TOKEN.findall(low)):
+    hits = _first_words().intersection(_TOKEN.findall(low))
+    if not hits:
         return []
     lex = drug_lexicon()
     multi = _multi_first()
+    starts = sorted((i, w) for w in hits for i in _positions(low, w))
     out: list[Mention] = []
     pos = 0
-    for m in _TOKEN.finditer(low):
-        if m.start() < pos:
+    for s, word in starts:
+        if s < pos:
             continue
-        word = m.group()
-        if word not in first:
-            continue
-        s, e = m.start(), m.end()
+        e = s + len(word)
         generic = None
         longest = multi.get(word, 1)
         if longest > 1:

@@ -5,6 +5,7 @@ times and future or activity durations ignored (see the notes README conventions
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
@@ -102,6 +103,8 @@ _LABELED_PAIR = re.compile(
 _MAYBE_TIME = re.compile(r"min|hour|hr|\d\s*h\b|\dh\d|\d[:.]\d\d|\d\s*[ap]\.?\s?m\b|\d{4}\s*(?:-|to)\s*\d{4}")
 
 
+_HAS_CLOCK = re.compile(r"\d[:.]\d\d|\d\s*[ap]\.?\s?m\b")
+_HAS_24 = re.compile(r"\d{4}\s*(?:-|to)\s*\d{4}")
 _PAIR_SCREEN = re.compile(r"\b(?:out|stop|end|ended|stopped|finish|finished)\b")
 
 
@@ -236,15 +239,29 @@ def _adjectival_noun(text: str, e: int) -> str | None:
     return m.group(1) if m else None
 
 
-def candidates(segs: list[Segment], text: str) -> list[Candidate]:
+def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[Candidate]:
     R = _rx()
     out: list[Candidate] = []
+    hits = [m.start() for m in _MAYBE_TIME.finditer(low)] if low is not None else None
     for seg in segs:
-        if not _MAYBE_TIME.search(seg.text):
-            continue
-        for cs, _ce, ctext in seg.clauses():
+        if hits is not None:
+            k = bisect_left(hits, seg.start)
+            if k == len(hits) or hits[k] >= seg.end:
+                continue
+        for cs, ce, ctext in seg.clauses():
+            if hits is not None:
+                k = bisect_left(hits, cs)
+                if k == len(hits) or hits[k] >= ce:
+                    continue
+            elif not _MAYBE_TIME.search(ctext):
+                continue
             taken: list[tuple[int, int]] = []
+            clock = _HAS_CLOCK.search(ctext) is not None
             for pat in (_START_STOP, _RANGE, _RANGE24):
+                if not clock and pat is not _RANGE24:
+                    continue
+                if pat is _RANGE24 and not _HAS_24.search(ctext):
+                    continue
                 for m in pat.finditer(ctext):
                     if any(s < m.end() and m.start() < e for s, e in taken):
                         continue
@@ -388,11 +405,11 @@ def therapy_minutes(
     segs: list[Segment], text: str, therapy_only: bool, low: str | None = None
 ) -> tuple[int | None, list[Candidate]]:
     """Psychotherapy minutes and the candidates that produced them."""
-    cands = candidates(segs, text)
     if low is None:
         from ._text import normalise
 
         low = normalise(text)
+    cands = candidates(segs, text, low)
     if _PAIR_SCREEN.search(low):
         cands += _paired(low, text, cands)
     _inherit_add(cands)

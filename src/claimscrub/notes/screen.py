@@ -83,6 +83,7 @@ class Screen:
             self.word_sets.append(frozenset(prefs))
             self.fallback.append(re.compile("|".join(f"(?:{f})" for f in loose)) if loose else None)
         self.cache: dict[str, int] = {}
+        self.text_cache: dict[str, int] = {}
 
     def mask(self, word: str) -> int:
         m = self.cache.get(word)
@@ -94,6 +95,20 @@ class Screen:
             if len(self.cache) > _CACHE_MAX:
                 self.cache.clear()
             self.cache[word] = m
+        return m
+
+    def text_mask(self, text: str) -> int:
+        """OR of the word masks of ``text`` (cached per text: clauses repeat across notes)."""
+        m = self.text_cache.get(text)
+        if m is None:
+            m = 0
+            cache = self.cache
+            for w in _WORD.findall(text):
+                wm = cache.get(w)
+                m |= self.mask(w) if wm is None else wm
+            if len(self.text_cache) > _CACHE_MAX:
+                self.text_cache.clear()
+            self.text_cache[text] = m
         return m
 
     def bit(self, name: str) -> int:
