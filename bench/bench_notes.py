@@ -99,6 +99,8 @@ def main() -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "cpus_visible": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "timer": "process CPU time (one core)",
     }
     out = ROOT / "bench" / "results" / "notes.json"
     out.parent.mkdir(parents=True, exist_ok=True)

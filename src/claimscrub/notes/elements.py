@@ -21,6 +21,9 @@ _SINCE_START = re.compile(
     r"\bsince (?:the |her |his )?(?:med\w*|injections?|shots?|dose|patch|[a-z]+) (?:was |were |had been )?"
     r"(?:started|increased|added|begun|restarted|initiated)\b"
 )
+# "Side effects reviewed: weight gain" / "reviewed SE, denies any" is an assessment, not teaching
+_ASSESSED = re.compile(r"\b(?:denie[sd]|deny|reports?|reported|endorse[sd]?|c/o|complain\w*|none)\b")
+_FIELD = re.compile(r"\s*:")
 _NP_SCREEN = re.compile(r"med|pharm|prescri|psych")
 _NP_SEG = re.compile(
     r"not|n't|never|no |defer|postpon|aside|tabled|held for|left |managed|handled|followed|per |scope|by "
@@ -441,7 +444,7 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
                 add(m)
         for cs, _ce, ctext in seg.clauses():
             vm = R.rat_teach_verb.search(ctext)
-            if vm:
+            if vm and not (_FIELD.match(ctext, vm.end()) or _ASSESSED.search(ctext)):
                 om = R.rat_teach_obj.search(ctext)
                 if om:
                     out.append((cs + vm.start(), cs + vm.end(), doc.text[cs + vm.start() : cs + vm.end()]))
