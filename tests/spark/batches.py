@@ -77,5 +77,16 @@ def write_files(tmp: Path, pairs: list[tuple[int, dict[str, str]]]) -> list[Path
     return files
 
 
+def canon(findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings in the output order, with ties broken by message.
+
+    The output order is ``(_row, rule)``. Two findings of one rule on one line (DX002
+    with two bad codes) have no defined order: the embedded engine's final
+    ``sort(["_row", "rule"])`` in ``engine/runner.py`` is not stable, so even the embedded
+    engine orders them differently depending on the batch around them."""
+    return findings.sort(["_row", "rule", "message", "fix"], maintain_order=True)
+
+
 def rows(findings: pl.DataFrame) -> list[tuple]:
-    return [tuple(r) for r in findings.select(KEYS).iter_rows()]
+    assert findings["_row"].is_sorted(), "findings are not in input order"
+    return [tuple(r) for r in canon(findings).select(KEYS).iter_rows()]

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
 from claimscrub.errors import InputError
-from claimscrub.service import CheckOptions, check_paths, records_frame
+from claimscrub.service import CheckOptions, check_paths
 from tests.rules.cases import load_cases
-from tests.spark.batches import batch_st, rows, write_csv, write_files
+from tests.spark.batches import batch_st, canon, rows, write_csv, write_files
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 
@@ -28,7 +28,7 @@ def assert_same(spark, paths, options=None, **kw):  # type: ignore[no-untyped-de
     want = check_paths(paths, options or CheckOptions())
     got = spark_check(spark, paths, options, **kw)
     assert rows(got.findings) == rows(want.findings)
-    assert got.findings.equals(want.findings)
+    assert canon(got.findings).equals(canon(want.findings))  # same dtypes, same values
     assert got.lines.equals(want.lines)
     assert got.summary == want.summary
     return want
@@ -50,7 +50,10 @@ def test_rule_cases(spark, tmp_path: Path, isolate: bool) -> None:
     claims spanning many encounters, encounters spanning many claims."""
     path = write_csv(tmp_path / "cases.csv", _case_lines(isolate))
     want = assert_same(spark, [path], chunk_rows=50)
-    assert want.findings["rule"].n_unique() == 21  # every rule fires somewhere
+    if isolate:
+        assert want.findings["rule"].n_unique() == 21  # every rule fires somewhere
+    else:
+        assert want.findings.height > 100
 
 
 def test_shared_examples_with_notes(spark, shared: Path) -> None:
@@ -132,17 +135,22 @@ def test_dataframe_api(spark, shared: Path) -> None:
     from claimscrub.engine.spark import check_spark_dataframe
 
     raw = pl.read_csv(shared / "examples" / "claims.csv", infer_schema=False)
-    sdf = spark.createDataFrame(raw.to_pandas()).repartition(3)  # order: the frame's own _row
-    sdf = spark.createDataFrame(raw.with_row_index("_row").to_pandas()).repartition(3)
-    got = pl.from_pandas(check_spark_dataframe(sdf).toPandas())
     want = check_paths([shared / "examples" / "claims.csv"]).findings
+
+    def sdf(frame: pl.DataFrame):  # type: ignore[no-untyped-def]
+        ddl = ", ".join(f"`{c}` {'bigint' if c == '_row' else 'string'}" for c in frame.columns)
+        return spark.createDataFrame(frame.rows(), schema=ddl)
+
+    # with _row: input order is the column, whatever the partitioning
+    with_row = sdf(raw.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))).repartition(3)
+    got = pl.from_arrow(check_spark_dataframe(with_row).toArrow())
     assert rows(got.with_columns(pl.col("_row").cast(pl.UInt32))) == rows(want)
     # without _row: the frame's partition order is the input order
-    plain = spark.createDataFrame(raw.to_pandas()).coalesce(1)
-    got = pl.from_pandas(check_spark_dataframe(plain).toPandas())
+    got = pl.from_arrow(check_spark_dataframe(sdf(raw).coalesce(1)).toArrow())
     assert rows(got.with_columns(pl.col("_row").cast(pl.UInt32))) == rows(want)
-    recs = records_frame(raw.to_dicts())
-    assert recs.height == raw.height
+    bad = sdf(raw.with_columns(pl.lit("03/02/2026").alias("service_date")))
+    with pytest.raises(InputError, match="expected an ISO date"):
+        check_spark_dataframe(bad)
 
 
 def test_cli_spark_check_and_check_engine_spark(spark, shared: Path, tmp_path: Path) -> None:
