@@ -37,6 +37,19 @@ def _find_ragged(data: bytes, source: str) -> InputError:
     return InputError(source, "malformed CSV")
 
 
+def _column_names(columns: list[str], source: str) -> dict[str, str]:
+    """Header names stripped and lower-cased; two that become the same name are an error."""
+    names: dict[str, str] = {}
+    seen: set[str] = set()
+    for c in columns:
+        name = c.strip().lower()
+        if name in seen:
+            raise InputError(source, f"column {name!r} appears more than once", line=1, field=name)
+        seen.add(name)
+        names[c] = name
+    return names
+
+
 def read_csv_bytes(data: bytes, source: str) -> pl.DataFrame:
     if not data.strip():
         raise InputError(source, "the file is empty", line=1)
@@ -56,7 +69,7 @@ def read_csv_bytes(data: bytes, source: str) -> pl.DataFrame:
         if err.line is None:
             raise InputError(source, f"malformed CSV ({type(exc).__name__})") from None
         raise err from None
-    df = df.rename({c: c.strip().lower() for c in df.columns})
+    df = df.rename(_column_names(df.columns, source))
     check_required_columns(df.columns, source)
     if df.height + 1 == data.count(b"\n") + (0 if data.endswith(b"\n") else 1):
         lines = pl.int_range(2, df.height + 2, dtype=pl.Int64, eager=True)
@@ -83,7 +96,7 @@ def read_roster(path: Path) -> pl.DataFrame:
         df = pl.read_csv(data, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
         raise _find_ragged(data, str(path)) from None
-    df = df.rename({c: c.strip().lower() for c in df.columns})
+    df = df.rename(_column_names(df.columns, str(path)))
     if "provider_npi" not in df.columns:
         raise InputError(str(path), "missing required column: provider_npi", line=1, field="provider_npi")
     return df
