@@ -19,6 +19,7 @@ from claimscrub.web.models import User  # noqa: E402
 from claimscrub.web.security import create_api_key, hash_password  # noqa: E402
 
 SAMPLE = DATA_DIR / "sample" / "claims.csv"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 
 
@@ -79,3 +80,7 @@ def rows_csv(rows: list[dict[str, str]]) -> bytes:
 def one_claim() -> list[dict[str, str]]:
     rows = sample_rows()
     return [r for r in rows if r["claim_id"] == rows[0]["claim_id"]]
+
+
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    config.addinivalue_line("markers", "browser: drives Debian's chromium with Playwright")

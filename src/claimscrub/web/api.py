@@ -8,24 +8,43 @@ request without a valid key learns nothing (401, empty body).
 from __future__ import annotations
 
 import json
+import logging
+import math
 from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from claimscrub.service import CheckOptions, check_records, findings_json
 from claimscrub.web import batches as bt
 from claimscrub.web.audit_log import record
 
+log = logging.getLogger("claimscrub.web")
 Scalar = str | int | float | None
 BatchId = Annotated[str, Path(max_length=32, description="batch id (16 hex digits)")]
 
 # Documents the bearer scheme in OpenAPI; the check itself happens in LimitsMiddleware.
 bearer = HTTPBearer(auto_error=False, description="API key from `claimscrub apikey create NAME`")
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer)])
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorBody,
+        "description": "Malformed JSON, or a value the checker cannot read "
+        "(the message names the line and field, never the value)",
+    },
+    401: {"description": "Missing, unknown or revoked API key (empty body)"},
+    413: {"model": ErrorBody, "description": "Request body over the size limit"},
+    422: {"model": ErrorBody, "description": "Wrong shape: a missing field, a wrong type"},
+}
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(bearer)], responses=ERRORS)
 public = APIRouter(prefix="/api/v1")
 
 
@@ -33,7 +52,8 @@ class JSON(JSONResponse):
     """JSON with dates and decimals as text."""
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+        # ASCII escapes: a lone surrogate sent in a string value comes back escaped, not as a 500
+        return json.dumps(content, separators=(",", ":"), default=str).encode("ascii")
 
 
 class ClaimLine(BaseModel):
@@ -59,6 +79,20 @@ class ClaimLine(BaseModel):
     icd10: Scalar = Field(None, description="';'-separated diagnosis codes")
     charge: Scalar = Field(None, description="billed amount")
     note: Scalar = Field(None, description="clinical note text for the claim")
+
+    @field_validator("line_no", "units", "minutes", "charge")
+    @classmethod
+    def _in_range(cls, v: Scalar) -> Scalar:
+        """Numbers a claim line can hold (the checker names any other bad value itself)."""
+        if v is None or isinstance(v, bool):
+            return v
+        try:
+            x = float(str(v).strip())
+        except ValueError:
+            return v
+        if not math.isfinite(x) or abs(x) > 1e9:
+            raise ValueError("number out of range")
+        return v
 
 
 class LinesBody(BaseModel):
@@ -95,7 +129,7 @@ class NoteResponse(BaseModel):
     not_performed: bool
     therapy_minutes: int | None
     medications: list[str]
-    evidence: dict[str, list[tuple[int, int, str]]] = Field(
+    evidence: dict[str, list[list[int | str]]] = Field(
         description="element -> [start, end, matched text] spans in the note"
     )
 
@@ -108,6 +142,14 @@ class BatchInfo(BaseModel):
     uploaded_by: str
     error: str | None = None
     summary: dict[str, Any] | None = None
+
+
+class UploadFailure(BaseModel):
+    detail: str = Field(description="why the file could not be read (names line and field)")
+    id: str | None = None
+    filename: str | None = None
+    status: Literal["failed"] | None = None
+    error: str | None = None
 
 
 class FindingRow(Finding):
@@ -140,6 +182,17 @@ def services(request: Request) -> bt.BatchService:
     return request.app.state.batches
 
 
+def run_check(records: list[dict[str, Any]]) -> Any:
+    """``check_records``; a value the engine cannot convert becomes a 400, never a 500."""
+    try:
+        return check_records(records, CheckOptions())
+    except pl.exceptions.PolarsError as exc:
+        log.warning("check: unreadable value (%s)", type(exc).__name__)  # never the message: it quotes values
+        raise HTTPException(
+            400, "a value in the claim lines could not be read (numbers, dates, codes)"
+        ) from None
+
+
 def _lines(body: LinesBody) -> list[dict[str, Any]]:
     return [line.model_dump(exclude_unset=True) for line in body.lines]
 
@@ -155,7 +208,7 @@ def health() -> dict[str, str]:
 @router.post("/check", response_model=CheckResponse, response_class=JSON, tags=["check"])
 def check(body: LinesBody) -> Any:
     """Check claim lines (spec §6): `{"lines": [...]}` in, spec §5 JSON out."""
-    result = check_records(_lines(body), CheckOptions())
+    result = run_check(_lines(body))
     return JSON(findings_json(result))
 
 
@@ -164,7 +217,7 @@ def price(body: LinesBody) -> Any:
     """Expected payment per line and money at risk (same lines as /check)."""
     from claimscrub.pricing import jsonable, money_at_risk, price_lines
 
-    result = check_records(_lines(body), CheckOptions())
+    result = run_check(_lines(body))
     prices = getattr(result, "prices", None)
     if prices is None:
         prices = price_lines(result.lines)
@@ -198,7 +251,13 @@ def _batch_info(b: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/batches", response_model=BatchInfo, status_code=201, tags=["batches"])
+@router.post(
+    "/batches",
+    response_model=BatchInfo,
+    status_code=201,
+    tags=["batches"],
+    responses={400: {"model": UploadFailure, "description": "The file is empty or could not be read"}},
+)
 def upload_batch(
     request: Request,
     file: Annotated[UploadFile, File(description="CSV, X12 837P or FHIR JSON claim file")],
@@ -216,7 +275,9 @@ def upload_batch(
     assert batch is not None
     record(request, "upload", batch_id, who=actor(request))
     if batch.status == "failed":
-        return JSON(_batch_info(batch), status_code=400)
+        return JSON(
+            {**_batch_info(batch), "detail": batch.error or "the file could not be read"}, status_code=400
+        )
     return JSON(_batch_info(batch), status_code=201)
 
 
@@ -232,12 +293,23 @@ def _batch_or_404(request: Request, batch_id: str) -> Any:
     return batch
 
 
-@router.get("/batches/{batch_id}", response_model=BatchInfo, tags=["batches"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such batch"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The batch is still checking or could not be read"}
+}
+
+
+@router.get("/batches/{batch_id}", response_model=BatchInfo, tags=["batches"], responses=NOT_FOUND)
 def get_batch(request: Request, batch_id: BatchId) -> Any:
     return _batch_info(_batch_or_404(request, batch_id))
 
 
-@router.get("/batches/{batch_id}/findings", response_model=FindingsPage, tags=["batches"])
+@router.get(
+    "/batches/{batch_id}/findings",
+    response_model=FindingsPage,
+    tags=["batches"],
+    responses={**NOT_FOUND, **CONFLICT},
+)
 def batch_findings(
     request: Request,
     batch_id: BatchId,
@@ -269,7 +341,20 @@ def batch_findings(
     )
 
 
-@router.get("/batches/{batch_id}/export", tags=["batches"])
+@router.get(
+    "/batches/{batch_id}/export",
+    tags=["batches"],
+    responses={
+        **NOT_FOUND,
+        **CONFLICT,
+        200: {
+            "description": "The report file",
+            "content": {
+                m: {} for m in ("text/csv", "application/json", "text/html", "application/sarif+json")
+            },
+        },
+    },
+)
 def export_batch(
     request: Request, batch_id: BatchId, format: Literal["json", "csv", "html", "sarif"] = "json"
 ) -> Response:
@@ -291,7 +376,12 @@ def rules() -> Any:
     return [r.describe() for r in all_rules()]
 
 
-@router.get("/rules/{rule_id}", response_model=RuleInfo, tags=["rules"])
+@router.get(
+    "/rules/{rule_id}",
+    response_model=RuleInfo,
+    tags=["rules"],
+    responses={404: {"model": ErrorBody, "description": "No such rule"}},
+)
 def rule(rule_id: Annotated[str, Path(max_length=10)]) -> Any:
     from claimscrub.engine.rule import get_rule
 
@@ -312,7 +402,12 @@ class AuditProfiles(BaseModel):
     profiles: list[AuditProfile]
 
 
-@router.get("/audit/profiles", response_model=AuditProfiles, tags=["audit"])
+@router.get(
+    "/audit/profiles",
+    response_model=AuditProfiles,
+    tags=["audit"],
+    responses={404: {"model": ErrorBody, "description": "Audit module not installed"}},
+)
 def audit_profiles(request: Request) -> Any:
     """Provider audit profiles over the stored claim history, riskiest first, each with its
     reasons in plain words (from ``claimscrub.audit``)."""

@@ -80,8 +80,12 @@ def validation_message(exc: RequestValidationError) -> tuple[int, str]:
             status = 400
             pos = (err.get("ctx") or {}).get("error", "")
             return 400, f"malformed JSON body ({pos})" if pos else "malformed JSON body"
-        loc = [str(x) for x in err.get("loc", ()) if x != "body"]
-        where = ".".join(loc).replace(".0.", "[0].") or "body"
+        where = ""
+        for part in err.get("loc", ()):
+            if part == "body":
+                continue
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+        where = where or "body"
         parts.append(f"{where}: {err.get('msg', 'invalid')}")
     return status, "; ".join(parts) or "invalid request"
 

@@ -22,7 +22,9 @@ def store_result(url: str, batch: object, result: CheckResult) -> str | None:
         engine = open_store(url)
         try:
             report = import_paths(
-                engine, [Path(batch.path)], CheckOptions(input_format=batch.input_format)  # type: ignore[attr-defined]
+                engine,
+                [Path(batch.path)],
+                CheckOptions(input_format=batch.input_format),  # type: ignore[attr-defined]
             )
         finally:
             engine.dispose()

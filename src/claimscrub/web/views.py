@@ -463,12 +463,16 @@ async def check_submit(request: Request) -> Response:
     if not records:
         error = "Enter at least one CPT code."
     else:
-        from claimscrub.service import CheckOptions, check_records
+        from fastapi import HTTPException as _HTTP
+
+        from claimscrub.web.api import run_check
 
         try:
-            result = check_records(records, CheckOptions())
+            result = run_check(records)
         except InputError as exc:
             error = str(exc).replace("request, ", "", 1)
+        except _HTTP as exc:
+            error = str(exc.detail)
     findings = bt.findings_view(result).drop("_row").to_dicts() if result is not None else []
     from claimscrub.engine.rule import all_rules
 
