@@ -82,7 +82,7 @@ def _split_sentences(line: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENT_END.finditer(line):
-        prev = line[start : m.start()].rsplit(None, 1)
+        prev = line[max(start, m.start() - 12) : m.start()].rsplit(None, 1)
         word = prev[-1].strip("(\"'") if prev else ""
         if word in _ABBREV or (len(word) == 1 and word.isalpha()):
             continue

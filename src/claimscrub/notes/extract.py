@@ -16,6 +16,7 @@ _MED_VISIT = re.compile(
     r"\b(?:medication management|med(?:ication)? (?:management|check|mgmt|f/?u|follow[- ]?up|visit)|"
     r"e/m|e&m|pharmacologic|psychiatric follow|psych f/u|psych med)\b"
 )
+_CHUNK = 64
 _THERAPY_WORD = re.compile(r"\b(?:psycho-?therapy|therapy|session|counsel(?:l)?ing|cbt|dbt|emdr|pcit)\b")
 
 
@@ -97,9 +98,10 @@ def _read(doc: ParsedNote) -> NoteFacts:
 
 def extract_notes(texts: Sequence[str]) -> list[NoteFacts]:
     """Read many notes at once (context classification is batched through spaCy)."""
+    clean = [t if isinstance(t, str) else "" for t in texts]
     out = []
-    for doc in _parse_many([t if isinstance(t, str) else "" for t in texts]):
-        out.append(_read(doc))
+    for i in range(0, len(clean), _CHUNK):  # small chunks keep the working set in cache
+        out.extend(_read(doc) for doc in _parse_many(clean[i : i + _CHUNK]))
     return out
 
 

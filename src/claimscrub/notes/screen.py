@@ -75,13 +75,17 @@ class Screen:
             for frag in frags:
                 got = _prefixes(_p.parse(frag))
                 words = {_word_prefix(p) for p in got} if got else set()
-                if not got or "" in words:
+                if not got or any(len(w) < 3 for w in words):
                     loose.append(frag)
                 else:
                     prefs |= words
             self.prefixes.append(tuple(sorted(prefs)))
             self.word_sets.append(frozenset(prefs))
-            self.fallback.append(re.compile("|".join(f"(?:{f})" for f in loose)) if loose else None)
+            self.fallback.append(
+                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")")
+                if loose
+                else None
+            )
         self.cache: dict[str, int] = {}
         self.text_cache: dict[str, int] = {}
 
