@@ -151,3 +151,9 @@ def test_batch_equals_single():
 
 def test_empty_note():
     assert extract_note("") == NoteFacts()
+
+
+def test_judgement_right_after_a_medication_heading_is_a_response():
+    note = "Medication management: sertraline 100 mg daily. Mood improved, sleep better, PHQ-9 down."
+    assert extract_note(note).response
+    assert not extract_note("Plan: sertraline 100 mg daily. Mood 6/10, better than last month.").response

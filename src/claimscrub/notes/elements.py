@@ -6,6 +6,7 @@ list means the element is absent. Vocabularies live in ``claimscrub/data/note_le
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 
@@ -288,6 +289,24 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
 
 
 # ---------------------------------------------------------------- response
+_MED_HEADER = re.compile(
+    r"^\W*(?:medication management|med(?:ication)?s?(?: management| review| check)?|pharmacotherapy|"
+    r"psychopharm\w*|pharmacologic management)\s*[:\-]"
+)
+
+
+def _follows_drug_clause(doc: ParsedNote, start: int) -> bool:
+    """The sentence right after a medication-management heading that names a current drug
+    ("Medication management: sertraline 100 mg daily. Mood improved, PHQ-9 down"): the
+    judgement belongs to that drug's review. A bare "Sertraline 50 mg. Mood better" does not."""
+    i = bisect_right(doc.clause_starts, start) - 1
+    if i < 1:
+        return False
+    ps, pe, ptext, _pseg = doc.clause_list[i - 1]
+    gap = doc.text[max(ps, pe - 2) : start]
+    return "." in gap and bool(_MED_HEADER.search(ptext)) and doc.any_drug_in(ps, pe)
+
+
 def response(doc: ParsedNote) -> list[Span]:
     if not doc.has_current:
         return []
@@ -295,7 +314,7 @@ def response(doc: ParsedNote) -> list[Span]:
     out: list[Span] = []
     for cs, ce, ctext, _seg in doc.screened(R.screen, "response"):
         drug = doc.any_drug_in(cs, ce)
-        link = drug or bool(R.resp_links.search(ctext))
+        link = drug or bool(R.resp_links.search(ctext)) or _follows_drug_clause(doc, cs)
         anaph = link or bool(R.anaphora.search(ctext))
         for m in R.resp_strong.finditer(ctext):
             if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
