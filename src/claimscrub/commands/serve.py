@@ -59,6 +59,9 @@ def serve(
     )
     init_db(settings.url)  # migrate once, before workers start
     os.environ.update(settings.to_env())
+    if workers > 1:
+        # one Polars thread per worker process: the workers already use every core
+        os.environ.setdefault("POLARS_MAX_THREADS", "1")
     click.echo(f"claimscrub: serving http://{host}:{port}/ (API /api/v1, {workers} worker(s))", err=True)
     uvicorn.run(
         "claimscrub.web.app:create_app",

@@ -266,6 +266,12 @@ def filter_findings(
     return view
 
 
+def by_severity(view: pl.DataFrame) -> pl.DataFrame:
+    """Errors first, then warnings, then infos; input order within each."""
+    rank = pl.col("severity").replace_strict(SEVERITY_ORDER, default=9, return_dtype=pl.Int8)
+    return view.with_columns(rank.alias("_sev")).sort("_sev", "_row", maintain_order=True).drop("_sev")
+
+
 def facets(view: pl.DataFrame) -> dict[str, list[str]]:
     def distinct(col: str) -> list[str]:
         return sorted(v for v in view[col].unique().to_list() if v)

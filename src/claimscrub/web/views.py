@@ -339,7 +339,7 @@ def batch_page(
         "provider": provider if provider in options["provider"] else "",
         "payer": payer.lower() if payer.lower() in options["payer"] else "",
     }
-    shown = bt.filter_findings(view, **{k: v or None for k, v in chosen.items()})
+    shown = bt.by_severity(bt.filter_findings(view, **{k: v or None for k, v in chosen.items()}))
     pages = max(1, -(-shown.height // PAGE_SIZE))
     page = min(max(page, 1), pages)
     rows, total = bt.page_of(shown, page, PAGE_SIZE)
@@ -473,7 +473,7 @@ async def check_submit(request: Request) -> Response:
             error = str(exc).replace("request, ", "", 1)
         except _HTTP as exc:
             error = str(exc.detail)
-    findings = bt.findings_view(result).drop("_row").to_dicts() if result is not None else []
+    findings = bt.by_severity(bt.findings_view(result)).drop("_row").to_dicts() if result is not None else []
     from claimscrub.engine.rule import all_rules
 
     rules = {r.id: r for r in all_rules()}
@@ -504,6 +504,9 @@ ELEMENT_LABELS = {
 }
 
 
+MED_ELEMENTS = ("medication", "action", "response", "side_effects", "adherence", "rationale")
+
+
 @router.get("/note")
 def note_page(request: Request) -> Response:
     require(request)
@@ -518,6 +521,7 @@ async def note_submit(request: Request) -> Response:
     from claimscrub.notes import extract_note
 
     facts = extract_note(text).to_dict(evidence=True)
+    missing = [ELEMENT_LABELS[k].lower() for k in MED_ELEMENTS if not facts[k]]
     return render(
         request,
         "note.html",
@@ -525,6 +529,7 @@ async def note_submit(request: Request) -> Response:
         facts=facts,
         labels=ELEMENT_LABELS,
         highlighted=highlight(text, facts.get("evidence", {})),
+        missing=missing,
     )
 
 
