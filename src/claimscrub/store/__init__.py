@@ -10,6 +10,8 @@ the newest schema (a new, empty database is migrated; an older one must be upgra
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -102,6 +104,43 @@ def _reason(exc: Exception) -> str:
     return str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
 
 
+@contextmanager
+def _schema_lock(engine: Engine, db_file: str | None) -> Iterator[None]:
+    """Serialize "is the database empty? then create the schema" between processes (two
+    imports into a new database at once): an exclusive flock on the SQLite file, a PostgreSQL
+    advisory lock. Other databases: no lock."""
+    if db_file and db_file != ":memory:":
+        import fcntl
+
+        try:
+            fh = open(db_file, "ab")  # noqa: SIM115 - held for the block
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+        finally:
+            fh.close()
+        return
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    try:
+        conn = engine.connect()
+        conn.exec_driver_sql("SELECT pg_advisory_lock(7283461)")
+    except Exception:  # noqa: BLE001 - unreachable: the inspection below reports it
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(7283461)")
+        finally:
+            conn.close()
+
+
 def open_store(url: str, *, create: bool = True) -> Engine:
     """Engine on a database whose schema includes this package's tables.
 
@@ -114,18 +153,19 @@ def open_store(url: str, *, create: bool = True) -> Engine:
     if not create and db_file and db_file != ":memory:" and not Path(db_file).exists():
         engine.dispose()
         raise StoreError(f"database {db_file} not found: run `claimscrub import FILE...` first")
-    try:
-        tables = set(inspect(engine).get_table_names())
-    except Exception as exc:
-        engine.dispose()
-        raise StoreError(f"cannot open database {redact(url)}: {_reason(exc)}") from None
-    if not tables:
-        if not create:
+    with _schema_lock(engine, db_file if create else None):
+        try:
+            tables = set(inspect(engine).get_table_names())
+        except Exception as exc:
             engine.dispose()
-            raise StoreError(f"database {redact(url)} is empty: run `claimscrub import FILE...` first")
-        engine.dispose()
-        upgrade(url)
-        return make_engine(url)
+            raise StoreError(f"cannot open database {redact(url)}: {_reason(exc)}") from None
+        if not tables:
+            if not create:
+                engine.dispose()
+                raise StoreError(f"database {redact(url)} is empty: run `claimscrub import FILE...` first")
+            engine.dispose()
+            upgrade(url)
+            return make_engine(url)
     if "batches" not in tables:
         engine.dispose()
         raise StoreError(f"database {redact(url)} has no claim history tables: run `claimscrub db upgrade`")
