@@ -1,0 +1,52 @@
+"""`claimscrub note FILE...` (documentation elements) and `claimscrub template CODE`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from claimscrub.errors import InputError
+
+
+def register(main: click.Group) -> None:
+    main.add_command(note)
+    main.add_command(template)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read note ({exc.strerror})") from None
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--evidence", is_flag=True, help="JSON: add the evidence spans of each element.")
+def note(files: tuple[Path, ...], fmt: str, evidence: bool) -> None:
+    """Read clinical notes: medication, decision, response, side effects, adherence, rationale,
+    not-performed statements and psychotherapy minutes, with the words that gave each."""
+    from claimscrub.notes import extract_notes
+    from claimscrub.notes.highlight import text_summary
+
+    texts = [_read(p) for p in files]
+    for path, facts in zip(files, extract_notes(texts), strict=True):
+        if fmt == "json":
+            click.echo(json.dumps({"file": str(path), **facts.to_dict(evidence=evidence)}))
+        else:
+            click.echo(text_summary(str(path), facts))
+
+
+@click.command()
+@click.argument("code")
+def template(code: str) -> None:
+    """Print a documentation template for CODE (90863, 90832/90834/90837, 90833/90836/90838)."""
+    from claimscrub.notes import render_template
+
+    try:
+        click.echo(render_template(code))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
