@@ -4,8 +4,8 @@
 set -euo pipefail
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends postgresql
+  apt-get update -q >&2
+  apt-get install -y -q --no-install-recommends postgresql >&2
 fi
 # initdb refuses root: the fixture runs it as the `postgres` user (created by the package) or `nobody`
 # via runuser (util-linux). Make the PostgreSQL tests fail instead of skipping when the server is missing:
