@@ -61,10 +61,14 @@ def via_distinct(df: pl.DataFrame, column: str, transform: pl.Expr, dtype: pl.Da
     return pl.col(column).replace_strict(mapped["old"], mapped["new"], default=None, return_dtype=dtype)
 
 
+MAX_WHOLE = 1_000_000  # units, minutes, line_no
+
+
 def _whole_number(col: str) -> tuple[pl.Expr, pl.Expr]:
     num = pl.col(col).cast(pl.Float64, strict=False)
-    bad = pl.col(col).is_not_null() & (num.is_null() | (num != num.floor()) | (num < 0))
-    return num.cast(pl.Int64), bad
+    # the upper bound keeps the Int64 cast (and unit x price arithmetic) from overflowing
+    bad = pl.col(col).is_not_null() & (num.is_null() | (num != num.floor()) | (num < 0) | (num > MAX_WHOLE))
+    return num.cast(pl.Int64, strict=False), bad
 
 
 def _raise_first(df: pl.DataFrame, checks: list[tuple[str, pl.Expr, str]]) -> None:
