@@ -216,19 +216,19 @@ json_leaf = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=20),
     st.sampled_from(
         ["Claim", "Bundle", "Patient", "Practitioner", "Coverage", "Organization", "#p1", "urn:x"]
     ),
 )
-json_value = st.recursive(
-    json_leaf,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=10), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
+
+
+def _containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=10), inner, max_size=3))
+
+
+json_value = st.recursive(json_leaf, _containers, max_leaves=8)
 
 
 def _paths(node: Any, trail: tuple = ()) -> list[tuple]:
