@@ -206,8 +206,8 @@ def form_posts(app) -> list[str]:  # type: ignore[no-untyped-def]
 def test_csrf_on_every_form_post(app, token) -> None:  # type: ignore[no-untyped-def]
     client = new_client(app)
     good = sign_in(client, "admin")
-    batch = upload(client, good, rows_csv([{"claim_id": "A1", "patient_id": "P", "service_date": "2026-01-02",
-                                           "provider_npi": "1987654328", "cpt": "90834", "minutes": "45"}]))  # fmt: skip
+    one = {"claim_id": "A1", "patient_id": "P", "service_date": "2026-01-02", "provider_npi": "1987654328"}
+    batch = upload(client, good, rows_csv([{**one, "cpt": "90834", "minutes": "45"}]))
     if token == "__other_session__":
         other = new_client(app)
         token = sign_in(other, "biller")
