@@ -214,6 +214,8 @@ _failures: dict[str, list[float]] = {}
 
 def _throttled(name: str) -> bool:
     now = datetime.now().timestamp()
+    if len(_failures) > 10_000:
+        _failures.clear()
     recent_fail = [t for t in _failures.get(name, []) if now - t < 300]
     _failures[name] = recent_fail
     return len(recent_fail) >= 10
