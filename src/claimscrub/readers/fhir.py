@@ -524,8 +524,18 @@ def read_fhir_text(text: str, source: str) -> pl.DataFrame:
         raise InputError(source, "no FHIR Claim resource found", line=1, field="resourceType")
     idx = _Index(entries)
     out = _Out()
-    for n, (claim, _) in enumerate(claims, 1):
-        _extract(claim, idx, out, text, pos, n)
+    for n, (claim, prefix) in enumerate(claims, 1):
+        try:
+            _extract(claim, idx, out, text, pos, n)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+            # fhir.resources accepts some elements as JSON-encoded strings ('"{\"start\": ...}"'),
+            # so a validated resource can still have a shape the extraction does not expect
+            raise InputError(
+                source,
+                "unexpected FHIR Claim structure",
+                line=_line_of(claim, text, pos),
+                field=_path(prefix) or None,
+            ) from None
     df = pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in out.cols.items()})
     return df.with_columns(
         pl.lit(source, dtype=pl.String).alias("_source"),
