@@ -19,6 +19,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # a report is an ordinary file, not mkstemp's 0600
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
