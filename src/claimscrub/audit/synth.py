@@ -36,25 +36,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-COLUMNS = (
-    "claim_id",
-    "line_no",
-    "patient_id",
-    "service_date",
-    "payer",
-    "provider_npi",
-    "provider_credential",
-    "provider_state",
-    "provider_rx_authority",
-    "cpt",
-    "modifiers",
-    "units",
-    "minutes",
-    "pos",
-    "icd10",
-    "charge",
-    "note",
-)
+from claimscrub.model import INPUT_COLUMNS
+
+COLUMNS = tuple(c for c in INPUT_COLUMNS if c != "provider_taxonomy")
 CHARGES = {
     "99213": "120.00",
     "99214": "170.00",
