@@ -38,6 +38,7 @@ class TimeBand:
 class Knowledge:
     families: dict[str, frozenset[str]]
     addons: dict[str, frozenset[str]]  # add-on code -> allowed primaries
+    addon_labels: dict[str, str]  # add-on code -> its primaries in words
     exclusions: dict[str, tuple[frozenset[str], frozenset[str]]]  # rule -> (codes, not_with)
     unit_limits: dict[str, tuple[int, frozenset[str]]]  # code -> (max units, exempt POS)
     time_bands: tuple[TimeBand, ...]
@@ -85,7 +86,8 @@ def knowledge() -> Knowledge:
             out |= families.get(str(item), {str(item)})
         return frozenset(out)
 
-    addons = {str(code): resolve(spec["primaries"]) for code, spec in read_yaml("addons.yaml").items()}
+    addon_spec = read_yaml("addons.yaml")
+    addons = {str(code): resolve(spec["primaries"]) for code, spec in addon_spec.items()}
     exclusions = {
         rule: (resolve(spec["code"]), resolve(spec["not_with"]))
         for rule, spec in read_yaml("exclusions.yaml").items()
@@ -114,6 +116,7 @@ def knowledge() -> Knowledge:
     return Knowledge(
         families=families,
         addons=addons,
+        addon_labels={str(code): spec.get("label", "primary code") for code, spec in addon_spec.items()},
         exclusions=exclusions,
         unit_limits=unit_limits,
         time_bands=bands,

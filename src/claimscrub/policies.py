@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -60,7 +61,16 @@ class Policy:
 
 
 def _parse(path: Path, rule_ids: Iterable[str]) -> Policy:
-    known = set(rule_ids)
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc.strerror}") from None
+    return _parse_cached(path, frozenset(rule_ids), mtime)
+
+
+@cache
+def _parse_cached(path: Path, known: frozenset[str], _mtime: int) -> Policy:
+    """A policy file, parsed once per version of the file."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

@@ -185,7 +185,8 @@ def add_money(result: CheckResult) -> None:
 
     result.prices = price_lines(result.lines)
     result.money = money_at_risk(result.lines, result.prices, result.findings)
-    result.whatif = crosswalk_whatif(result.lines)
+    if (result.findings["rule"] == "PV003").any():  # the crosswalk only concerns PV003 lines
+        result.whatif = crosswalk_whatif(result.lines)
 
 
 def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl.DataFrame:

@@ -19,6 +19,7 @@ A bare ``.csv`` path is accepted as a schedule-only source.
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -255,10 +256,15 @@ def fee_source_from_dict(
 
 
 def load_fee_source(path: str | os.PathLike[str], *, name: str = "") -> FeeSource:
-    """Load a fee source from a YAML file, or a bare schedule CSV."""
+    """Load a fee source from a YAML file, or a bare schedule CSV (cached until the file changes)."""
     p = Path(path)
     if not p.is_file():
         raise FeeSourceError(f"{p}: file not found")
+    return _load_fee_source(p, name, p.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_fee_source(p: Path, name: str, _mtime: int) -> FeeSource:
     if p.suffix.lower() == ".csv":
         return FeeSource(name=name or p.stem, schedule=read_schedule(p), source=p.name, path=str(p))
     try:

@@ -4,7 +4,6 @@ import polars as pl
 
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, fired, register
-from claimscrub.knowledge import read_yaml
 from claimscrub.model import Severity
 
 
@@ -42,7 +41,7 @@ class AO001(Rule):
     codes = ("90863", "90833", "90836", "90838", "90840", "90785")
 
     def find(self, ctx: Context) -> pl.LazyFrame:
-        labels = {str(k): v.get("label", "") for k, v in read_yaml("addons.yaml").items()}
+        labels = ctx.kb.addon_labels
         parts = [
             fired(
                 ctx.lf,

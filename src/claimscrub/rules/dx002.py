@@ -4,7 +4,7 @@ import polars as pl
 
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, register
-from claimscrub.icd10 import billable_codes
+from claimscrub.icd10 import billable_series
 from claimscrub.model import Severity
 
 
@@ -40,7 +40,7 @@ class DX002(Rule):
         invalid = (
             lists.with_columns(pl.col("icd10").str.split(";").alias("_invalid"))
             .explode("_invalid")
-            .filter(~pl.col("_invalid").is_in(billable_codes()))
+            .filter(~pl.col("_invalid").is_in(billable_series().implode()))
             .group_by("icd10", maintain_order=True)
             .agg("_invalid")
         )
