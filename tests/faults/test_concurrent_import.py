@@ -51,14 +51,21 @@ def _assert_complete(url: str, batches: list[Path]) -> None:
                 bid, n = by_file[b.name]
                 expected = _rows(b)
                 assert n == expected
-                got = c.execute(text("SELECT count(*) FROM lines WHERE batch_id = :b"), {"b": bid}).scalar_one()
+                got = c.execute(
+                    text("SELECT count(*) FROM lines WHERE batch_id = :b"), {"b": bid}
+                ).scalar_one()
                 assert got == expected, (b.name, got, expected)
                 rows = c.execute(
-                    text("SELECT count(DISTINCT row_no), min(row_no), max(row_no) FROM lines WHERE batch_id = :b"),
+                    text(
+                        "SELECT count(DISTINCT row_no), min(row_no), max(row_no) FROM lines "
+                        "WHERE batch_id = :b"
+                    ),
                     {"b": bid},
                 ).one()
                 assert rows[0] == expected and rows[2] - rows[1] + 1 == expected
-                prices = c.execute(text("SELECT count(*) FROM prices WHERE batch_id = :b"), {"b": bid}).scalar_one()
+                prices = c.execute(
+                    text("SELECT count(*) FROM prices WHERE batch_id = :b"), {"b": bid}
+                ).scalar_one()
                 assert prices == expected
                 findings = c.execute(
                     text("SELECT count(*) FROM findings WHERE batch_id = :b"), {"b": bid}
