@@ -17,7 +17,9 @@ def _physical_lines(data: bytes) -> list[int]:
     text = data.decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
     starts: list[int] = []
-    next(reader, None)
+    header = next(reader, None)
+    while header == []:  # Polars skips blank lines before the header
+        header = next(reader, None)
     line = reader.line_num + 1
     for _ in reader:
         starts.append(line)
