@@ -25,6 +25,7 @@ def store_result(url: str, batch: object, result: CheckResult) -> str | None:
                 engine,
                 [Path(batch.path)],
                 CheckOptions(input_format=batch.input_format),  # type: ignore[attr-defined]
+                result=result,  # already checked: store it, do not check again
             )
         finally:
             engine.dispose()
