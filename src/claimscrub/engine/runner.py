@@ -60,10 +60,10 @@ def run_rules(
     found = pl.concat(pl.collect_all(queries), how="vertical_relaxed")
     meta = lines.select("_row", "policy", "claim_id", "line_no", pl.col("cpt").alias("code"))
     out = (
-        found.join(meta, on="_row", how="left")
-        .join(_policy_overrides(policies), on=["policy", "rule"], how="left")
+        found.join(meta, on="_row", how="left", maintain_order="left")
+        .join(_policy_overrides(policies), on=["policy", "rule"], how="left", maintain_order="left")
         .filter(pl.col("off").is_null() | ~pl.col("off"))
         .with_columns(pl.coalesce("override", "severity").alias("severity"))
-        .sort(["_row", "rule"])
+        .sort(["_row", "rule"], maintain_order=True)  # ties keep the rule's own order
     )
     return out.select("_row", *FINDING_COLUMNS)
