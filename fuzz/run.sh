@@ -62,18 +62,20 @@ for reader in "${READERS[@]}"; do
 done
 
 atheris_version=$("$PY" -c "import importlib.metadata as m; print(m.version('atheris'))")
-{
-  echo "{"
-  echo "  \"tool\": \"atheris $atheris_version (libFuzzer)\","
-  echo "  \"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\","
-  echo "  \"seconds_per_reader\": $SECONDS_EACH,"
-  echo "  \"readers\": {"
-  for i in "${!RESULTS[@]}"; do
-    sep=","; [ "$i" -eq $((${#RESULTS[@]} - 1)) ] && sep=""
-    echo "    ${RESULTS[$i]}$sep"
-  done
-  echo "  }"
-  echo "}"
-} > fuzz/results.json
+# merge into fuzz/results.json (readers not run this time keep their last result)
+printf '{%s}' "$(IFS=,; echo "${RESULTS[*]}")" > "$WORK/new.json"
+"$PY" - "$WORK/new.json" "atheris $atheris_version (libFuzzer)" "$SECONDS_EACH" <<'PYEOF'
+import datetime, json, pathlib, sys
+path = pathlib.Path("fuzz/results.json")
+old = json.loads(path.read_text()) if path.exists() else {}
+new = json.loads(pathlib.Path(sys.argv[1]).read_text())
+when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+readers = old.get("readers", {})
+for name, res in new.items():
+    readers[name] = {**res, "date": when, "seconds_budget": int(sys.argv[3])}
+doc = {"tool": sys.argv[2], "readers": readers,
+       "total_inputs": sum(r.get("inputs", 0) for r in readers.values())}
+path.write_text(json.dumps(doc, indent=1) + "\n")
+PYEOF
 cat fuzz/results.json
 exit $status
