@@ -84,6 +84,16 @@ class BatchService:
         self.cache = ResultCache()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimscrub-batch")
         self._running: dict[str, Future] = {}
+        self.resume_interrupted()
+
+    def resume_interrupted(self) -> None:
+        """Batches left "checking" by a crash are checked again (their upload is on disk; the
+        store import is idempotent), so none stays "checking" forever."""
+        with session_scope(self.url) as s:
+            stuck = [b.id for b in s.query(Batch).filter(Batch.status == "checking").all()]
+        for batch_id in stuck:
+            log.info("batch %s was interrupted; checking it again", batch_id)
+            self.submit(batch_id)
 
     # -- upload ------------------------------------------------------------------------------
 
