@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -43,12 +43,15 @@ print(json.dumps({{"seconds": time.perf_counter() - t}}))
 
 
 def measure(code: str, path: Path) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run(
-        [sys.executable, "-c", TIMER.format(code=code), str(path)], check=True, capture_output=True, text=True
+    """(seconds of the measured step, peak RSS in MB of that child process alone)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", TIMER.format(code=code), str(path)], stdout=subprocess.PIPE, text=True
     )
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"], max(peak_kb, before) / 1024
+    out = proc.stdout.read() if proc.stdout else ""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise RuntimeError(f"benchmark step failed: {code}")
+    return json.loads(out.strip().splitlines()[-1])["seconds"], usage.ru_maxrss / 1024
 
 
 def main() -> None:
@@ -74,9 +77,10 @@ def main() -> None:
         r["ratio_to_read_csv"] = round(r["seconds"] / read, 2)
     doc = {
         "lines": args.lines,
-        "machine": f"{platform.machine()}, {platform.python_version()}, cpus={__import__('os').cpu_count()}",
+        "machine": f"{platform.machine()}, {platform.python_version()}, cpus={os.cpu_count()}",
         "results": results,
-        "note": "peak_rss_mb is the maximum over all child processes so far (ru_maxrss of children)",
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "note": "peak_rss_mb: max RSS of the child process running the step (imports included)",
     }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "check.json").write_text(json.dumps(doc, indent=1) + "\n")
