@@ -61,14 +61,7 @@ def via_distinct(df: pl.DataFrame, column: str, transform: pl.Expr, dtype: pl.Da
     return pl.col(column).replace_strict(mapped["old"], mapped["new"], default=None, return_dtype=dtype)
 
 
-MAX_WHOLE = 1_000_000  # units, minutes, line_no
-
-
-def _whole_number(col: str) -> tuple[pl.Expr, pl.Expr]:
-    num = pl.col(col).cast(pl.Float64, strict=False)
-    # the upper bound keeps the Int64 cast (and unit x price arithmetic) from overflowing
-    bad = pl.col(col).is_not_null() & (num.is_null() | (num != num.floor()) | (num < 0) | (num > MAX_WHOLE))
-    return num.cast(pl.Int64, strict=False), bad
+MAX_COUNT = 1_000_000  # units, minutes, line_no: keeps Int64 casts and unit x price from overflowing
 
 
 def _raise_first(df: pl.DataFrame, checks: list[tuple[str, pl.Expr, str]]) -> None:
@@ -106,33 +99,52 @@ def normalize(
     df = df.with_columns([pl.lit(None, dtype=pl.String).alias(c) for c in missing])
     df = df.with_columns([_blank_to_null(c) for c in INPUT_COLUMNS if c not in missing and c != "note"])
 
-    date = pl.col("service_date").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    charge = pl.col("charge").str.replace_all(r"[$,]", "").cast(pl.Decimal(14, 2), strict=False)
-    rx = pl.col("provider_rx_authority").str.to_lowercase()
-    cred_key = pl.col("provider_credential").str.to_uppercase().str.replace_all(r"[.\s-]", "")
-    cred = via_distinct(
-        df,
-        "provider_credential",
-        cred_key.replace_strict(kb.credential_aliases, default=None, return_dtype=pl.String),
-        pl.String(),
+    # Parse each column once, on its distinct values (dates, amounts, units: few distinct
+    # values in millions of lines), into helper columns the checks and the result share.
+    iso_date = pl.when(pl.col("service_date").str.contains(DATE_PATTERN)).then(
+        pl.col("service_date").str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     )
-    units, bad_units = _whole_number("units")
-    minutes, bad_minutes = _whole_number("minutes")
-    line_no, bad_line_no = _whole_number("line_no")
+    amount = pl.col("charge").str.replace_all(r"[$,]", "").cast(pl.Decimal(14, 2), strict=False)
+    cred_key = pl.col("provider_credential").str.to_uppercase().str.replace_all(r"[.\s-]", "")
+    number = {c: pl.col(c).cast(pl.Float64, strict=False) for c in ("units", "minutes", "line_no")}
+    df = df.with_columns(
+        via_distinct(df, "service_date", iso_date, pl.Date()).alias("_date"),
+        via_distinct(df, "charge", amount, pl.Decimal(14, 2)).alias("_charge"),
+        via_distinct(
+            df,
+            "provider_credential",
+            cred_key.replace_strict(kb.credential_aliases, default=None, return_dtype=pl.String),
+            pl.String(),
+        ).alias("_cred"),
+        *[via_distinct(df, c, expr, pl.Float64()).alias(f"_{c}") for c, expr in number.items()],
+    )
+    rx = pl.col("provider_rx_authority").str.to_lowercase()
+
+    def bad_number(c: str, minimum: int) -> pl.Expr:
+        n = pl.col(f"_{c}")
+        out_of_range = n.is_null() | (n != n.floor()) | (n < minimum) | (n > MAX_COUNT)
+        return pl.col(c).is_not_null() & out_of_range
+
     checks = [(c, pl.col(c).is_null(), "required value is empty") for c in REQUIRED_COLUMNS]
     checks += [
-        ("service_date", ~pl.col("service_date").str.contains(DATE_PATTERN) | date.is_null(),
-         "expected an ISO date YYYY-MM-DD"),
-        ("charge", pl.col("charge").is_not_null() & charge.is_null(), "expected an amount like 125.00"),
+        ("service_date", pl.col("_date").is_null(), "expected an ISO date YYYY-MM-DD"),
+        ("charge", pl.col("charge").is_not_null() & pl.col("_charge").is_null(),
+         "expected an amount like 125.00"),
         ("provider_rx_authority", rx.is_not_null() & ~rx.is_in(TRUE_WORDS + FALSE_WORDS),
          "expected yes or no"),
-        ("provider_credential", pl.col("provider_credential").is_not_null() & cred.is_null(),
+        ("provider_credential", pl.col("provider_credential").is_not_null() & pl.col("_cred").is_null(),
          "expected one of " + " ".join(kb.credential_class) + " (or an alias such as PMHNP for NP)"),
-        ("units", bad_units, "expected a whole number >= 0"),
-        ("minutes", bad_minutes, "expected a whole number >= 0"),
-        ("line_no", bad_line_no | (line_no < 1), "expected a whole number >= 1"),
+        ("units", bad_number("units", 0), f"expected a whole number from 0 to {MAX_COUNT:,}"),
+        ("minutes", bad_number("minutes", 0), f"expected a whole number from 0 to {MAX_COUNT:,}"),
+        ("line_no", bad_number("line_no", 1), f"expected a whole number from 1 to {MAX_COUNT:,}"),
     ]  # fmt: skip
     _raise_first(df, checks)
+    date = pl.col("_date")
+    charge = pl.col("_charge")
+    cred = pl.col("_cred")
+    units, minutes, line_no = (
+        pl.col(f"_{c}").cast(pl.Int64, strict=False) for c in ("units", "minutes", "line_no")
+    )
 
     taxonomy = pl.col("provider_taxonomy").str.to_uppercase()
     credential = pl.coalesce(
