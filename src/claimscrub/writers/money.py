@@ -9,6 +9,9 @@ if TYPE_CHECKING:
     from claimscrub.service import CheckResult
 
 
+TOP_PROVIDERS = 10  # the text report names the providers with the most at risk
+
+
 def usd(value: object) -> str:
     if value is None:
         return "unknown"
@@ -31,6 +34,18 @@ def money_lines(result: CheckResult) -> list[str]:
         out.append(
             "at risk by rule: "
             + ", ".join(f"{rule} {usd(v['amount'])} ({v['lines']} lines)" for rule, v in by_rule)
+        )
+    by_provider = sorted(
+        ((npi, v) for npi, v in m.get("by_provider", {}).items() if v["at_risk_lines"]),
+        key=lambda kv: (-Decimal(str(kv[1]["at_risk"])), -kv[1]["at_risk_lines"], kv[0]),
+    )
+    if by_provider:
+        shown = by_provider[:TOP_PROVIDERS]
+        more = f", and {len(by_provider) - len(shown)} more" if len(by_provider) > len(shown) else ""
+        out.append(
+            "at risk by provider: "
+            + ", ".join(f"{npi} {usd(v['at_risk'])} ({v['at_risk_lines']} lines)" for npi, v in shown)
+            + more
         )
     return out
 
