@@ -44,11 +44,3 @@ def billable_codes() -> frozenset[str]:
     except OSError:
         pass  # a read-only home only costs speed
     return codes
-
-
-@cache
-def billable_series():  # type: ignore[no-untyped-def]
-    """The billable codes as a Polars Series (built once; ``is_in`` takes it without copying)."""
-    import polars as pl
-
-    return pl.Series("icd10", sorted(billable_codes()), dtype=pl.String)

@@ -4,7 +4,7 @@ import polars as pl
 
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, register
-from claimscrub.icd10 import billable_series
+from claimscrub.icd10 import billable_codes
 from claimscrub.model import Severity
 
 
@@ -37,10 +37,12 @@ class DX002(Rule):
         # Validate each distinct diagnosis list once (a batch has few), then touch only the
         # lines whose list holds an invalid code.
         lists = ctx.lines.select(pl.col("icd10").unique()).filter(pl.col("icd10") != "")
+        codes = lists.select(pl.col("icd10").str.split(";").explode().unique())["icd10"]
+        bad = sorted(set(codes.to_list()) - billable_codes())  # distinct codes, not claims
         invalid = (
             lists.with_columns(pl.col("icd10").str.split(";").alias("_invalid"))
             .explode("_invalid")
-            .filter(~pl.col("_invalid").is_in(billable_series().implode()))
+            .filter(pl.col("_invalid").is_in(bad))
             .group_by("icd10", maintain_order=True)
             .agg("_invalid")
         )
