@@ -250,7 +250,25 @@ def payers(policy_dir: Path | None, fmt: str, names: tuple[str, ...]) -> None:
         sev = ", ".join(f"{k} -> {v}" for k, v in d["severity"].items())
         click.echo(f"  severity:    {sev or '-'}")
         click.echo(f"  disabled:    {', '.join(d['disabled']) or '-'}")
+        click.echo(f"  fees:        {_fee_basis(p.name)}")
         click.echo(f"  source:      {p.source}")
+
+
+def _fee_basis(policy: str) -> str:
+    """How the pricing prices this payer's lines, in words."""
+    from claimscrub.pricing.fees import default_fee_source
+
+    fs = default_fee_source(policy)
+    if fs is None:
+        return "no fee schedule: lines are priced 'unknown'"
+    parts = []
+    if fs.medicare_pfs:
+        parts.append("Medicare Physician Fee Schedule")
+    if fs.percent_of_medicare is not None:
+        parts.append(f"{fs.percent_of_medicare}% of the Medicare fee schedule")
+    if fs.schedule is not None and fs.schedule.height:
+        parts.append(f"{fs.schedule.height} contract rates")
+    return "; ".join(parts) or "no rates: lines are priced 'unknown'"
 
 
 def _register_commands() -> None:

@@ -28,7 +28,6 @@ ALLOWED_KEYS = {
     "severity",
     "disabled",
     "source",
-    "fees",
     "extends",
 }
 NOT_COVERED_KEYS = {"codes", "medicare_status"}
@@ -42,7 +41,6 @@ class Policy:
     not_covered_codes: frozenset[str] = frozenset()
     severity: dict[str, str] = field(default_factory=dict)
     disabled: frozenset[str] = frozenset()
-    fees: dict = field(default_factory=dict)
     source: str = ""
     path: str = ""
 
@@ -54,7 +52,6 @@ class Policy:
             "not_covered": sorted(self.not_covered_codes),
             "severity": dict(sorted(self.severity.items())),
             "disabled": sorted(self.disabled),
-            "fees": self.fees,
             "source": self.source,
             "file": self.path,
         }
@@ -108,7 +105,6 @@ def _parse_cached(path: Path, known: frozenset[str], _mtime: int) -> Policy:
         not_covered_codes=frozenset(codes),
         severity=severity,
         disabled=frozenset(disabled),
-        fees=dict(raw.get("fees") or {}),
         source=str(raw.get("source") or ""),
         path=str(path),
     )
