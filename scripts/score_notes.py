@@ -4,7 +4,8 @@
     .venv/bin/python scripts/score_notes.py [FOLDER ...] [--errors] [--doc docs/notes-accuracy.md]
 
 Without folders it scores the development set (../shared/examples/notes), the held-out set
-(tests/notes/heldout) and the blind set (tests/notes/blind). Prints per-element precision / recall / F1 and the share of notes whose
+(tests/notes/heldout) and the blind set (tests/notes/blind). Prints per-element precision /
+recall / F1 and the share of notes whose
 therapy minutes are exact; with --doc writes those tables to a markdown file.
 """
 
@@ -34,8 +35,9 @@ METHOD = """## How to read these numbers
 - **blind** (`tests/notes/blind`, 40 notes in styles neither dev nor held-out covers: NP notes
   with bulleted med lists, resident narratives, telehealth, med tables, dictated run-on text,
   addiction medicine, child psychiatry, LAI / lithium / clozapine monitoring, several therapy-time
-  formats) was labelled and committed (f4acf14) before the reader was run on it. Its first-look
-  row is in the table below; it has NOT yet been used for fixing.
+  formats) was labelled and committed (f4acf14) before the reader was run on it. Its first look
+  is the last row of the table below. It was then used to find general gaps (see "What the blind
+  set changed"), so the blind figures above are **no longer blind** either.
 - **held-out** (`tests/notes/heldout`, 50 notes in SOAP, terse-abbreviation, templated-EHR,
   checkbox, telephone and narrative styles) was written in two batches, labelled by the README
   conventions *before* the reader was run on them. Both batches were then used to find and fix
@@ -46,12 +48,45 @@ METHOD = """## How to read these numbers
   |---|---|---|---|---|---|---|---|---|
   | h01-h31, first run | 0.977 | 0.974 | 0.769 | 0.973 | 0.968 | 0.889 | 0.500 | 0.968 |
   | h32-h50, first run (batch 1 fixed) | 1.000 | 0.957 | 0.900 | 0.900 | 0.875 | 1.000 | 1.000 | 0.947 |
-  | blind b01-b40, first run (held-out fixed) | 1.000 | 0.906 | 0.870 | 0.962 | 0.923 | 0.839 | 0.833 | 0.875 |
+  | b01-b40, first run (held-out fixed) | 1.000 | 0.906 | 0.870 | 0.962 | 0.923 | 0.839 | 0.833 | 0.875 |
 
-  Expect something like the second row on notes in a new clinician style: precision stayed at
-  1.000 on both blind looks; misses come from wording the vocabularies do not hold yet (a new
-  idiom for response, a side effect not in the symptom list, "on time" for an injection).
-  Additions go in `src/claimscrub/data/note_lexicon.yaml`, not in code.
+  Expect something like the second or third row on notes in a new clinician style: misses come
+  from wording the vocabularies do not hold yet (a new idiom for response, a side effect not in
+  the symptom list, a new time format). Precision was 1.000 on the first two blind looks but not
+  on the third (action 0.960, response 0.909, side_effects 0.926, rationale 0.929): template
+  fields left empty ("Efficacy: not assessed"), a visit reason read as rationale ("Reason: med
+  refill"), "no refills due", teaching phrased "reviewed that X can recur", "better GI
+  tolerability" read as response. Additions go in `src/claimscrub/data/note_lexicon.yaml` where
+  they are vocabulary.
+
+## What the blind set changed (all general rules, none keyed to a note)
+
+- action: a dose administered at this visit ("156 mg IM given L deltoid today"; not when the
+  clause says ED / last night / ago), a prescription with a dispense quantity ("#30"),
+  "continues on"; "no refills due" is not a refill; "so" now ends a clause, so "she would rather
+  stay ... so we will continue X" is a decision.
+- response: drug-tied idioms ("keeps the voices away", "holding him", "best thing", "can
+  actually finish"), purpose clauses ("so he can focus") are not judgements; "better
+  tolerability" is not a response; `Efficacy: not assessed` is not an assessment.
+- side effects / rationale: template fields left "not assessed/discussed" are ignored;
+  "reviewed that X can recur" is teaching; "risks/benefits not discussed" is not rationale;
+  "Reason: med refill" is the visit reason; "as anxiety remains high" and "add X for
+  sialorrhea" (treating a side effect) are reasons.
+- adherence: "takes it w/ breakfast every morning", "only on workdays", "doses observed".
+- not performed: "Medication management: none this visit", "med review not completed", a drug
+  class ("pt's antidepressant is managed by PCP").
+- medications: "bup", "bup/nx".
+- minutes: `53'`, "2:40p-3:12p", 24-hour start/stop without colon ("started 1405, ended
+  1438"), "met with client for forty minutes", "total 60 min of which 20 min E/M; remainder
+  psychotherapy".
+
+## Still weak
+
+- Rationale is the most judgement-laden element ("for sialorrhea" counts, "for depression" as a
+  bare indication does not); expect it to be the first to drop on a new style.
+- Response idioms are open-ended; each clinician has a few the vocabulary will not hold.
+- Speed: the bench is at parity with the pre-change reader (900-1,300 notes/s on this shared
+  host depending on load; the same run of the previous commit gives the same spread).
 """
 
 

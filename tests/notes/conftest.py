@@ -8,6 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "examples" / "notes"
 HELDOUT = Path(__file__).resolve().parent / "heldout"
+BLIND = Path(__file__).resolve().parent / "blind"
 
 
 def load_labeled(folder: Path) -> list[tuple[str, str, dict]]:
@@ -29,3 +30,8 @@ def dev_rows() -> list[tuple[str, str, dict]]:
 @pytest.fixture(scope="session")
 def heldout_rows() -> list[tuple[str, str, dict]]:
     return load_labeled(HELDOUT)
+
+
+@pytest.fixture(scope="session")
+def blind_rows() -> list[tuple[str, str, dict]]:
+    return load_labeled(BLIND)

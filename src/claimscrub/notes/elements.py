@@ -16,7 +16,7 @@ from .lexicon import alt, lexicon, words
 from .screen import Screen
 
 Span = tuple[int, int, str]
-_SEP = re.compile(r"[,:(]|\s-\s|\band\b|\bbut\b")
+_SEP = re.compile(r"[,:(]|\s-\s|\band\b|\bbut\b|\bso\b(?! (?:far|much|many|that)\b)")
 _SINCE_START = re.compile(
     r"\bsince (?:(?:he|she|they|pt|patient) )?(?:starting|restarting|beginning|started|began)\b|"
     r"\bsince (?:the |her |his )?(?:med\w*|injections?|shots?|dose|patch|[a-z]+) (?:was |were |had been )?"
@@ -27,8 +27,31 @@ _ASSESSED = re.compile(r"\b(?:denie[sd]|deny|reports?|reported|endorse[sd]?|c/o|
 _FIELD = re.compile(r"\s*:")
 _NP_SCREEN = re.compile(r"med|pharm|prescri|psych")
 _NP_SEG = re.compile(
-    r"not|n't|never|no |defer|postpon|aside|tabled|held for|left |managed|handled|followed|per |scope|by "
+    r"not|n't|never|no |none|n/a|defer|postpon|aside|tabled|held for|left |managed|handled|followed|"
+    r"per |scope|by "
 )
+# a dose recorded as given at this visit ("Invega Sustenna 156 mg IM given L deltoid today")
+_ADMIN = re.compile(
+    r"\b(?:administered|given|injected)\b(?=\s*(?:$|[.;,]|today|by\b|in\b|at\b|im\b|to\b|via\b|"
+    r"[lr]\b|left|right|deltoid|glute|per\b|without|w/o|and\b))"
+)
+_ADMIN_ELSEWHERE = re.compile(
+    r"\b(?:yesterday|last night|overnight|in (?:the )?(?:ed|er|hospital|emergency)|on the unit|inpatient)\b"
+)
+# a prescription written with a dispense quantity or refill count ("Adderall XR 20 mg #30, 0 RF")
+_RX_WRITTEN = re.compile(r"(?:#\s?\d+|\bdisp(?:ense)?\.?\s*:?\s*#?\s?\d+|\bqty\s*:?\s*\d+)\b")
+# "Efficacy: not assessed" - a field the template left empty
+_NOT_ASSESSED = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,1}?"
+    r"(?:not (?:assessed|addressed|discussed|reviewed|evaluated|asked|done)|n/a|unknown|deferred)\b"
+)
+_VISIT_REASON = re.compile(
+    r"\s*(?:for (?:visit|referral|encounter|call)|med(?:ication)? refill|refills?|f/?u|follow[- ]?up|routine|"
+    r"visit|appointment|appt|check|scheduled|med check|medication check)\b"
+)
+_NEG_AFTER = re.compile(r"\s*(?:were |was |are |have |has )?(?:not|never|n't)\b")
+_NEG_BEFORE = re.compile(r"\b(?:not|never|n't|no)\s+(?:been\s+|yet\s+)?$")
+_FOR_SYMPTOM = re.compile(r"\bfor\s+(?:(?:her|his|their|the|ongoing|persistent|mild|bothersome)\s+)?")
 _NOUN_DET = re.compile(r"(?:\b(?:the|a|an|this|that|his|her|their|recent|last|dose|any|on|of)\s*)$")
 
 
@@ -105,6 +128,11 @@ def _rx() -> _Rx:
         re.compile(rf"\bno {med}\s+(?:were |was |are |is )?{neg}"),
         re.compile(rf"\b{med}\b[^.;\n]{{0,40}}?(?<![a-z]){dfr}(?![a-z])"),
         re.compile(rf"\b(?:defer\w*|postpon\w*)\s+(?:\S+\s+){{0,3}}?{med}\b"),
+        re.compile(
+            r"\b(?:medication management|med management|med mgmt|medication review|med review|"
+            r"pharmacologic management|pharmacotherapy)\s*:\s*"
+            r"(?:none|not (?:done|performed|addressed)|n/a|deferred)\b"
+        ),
     )
     np_drug = re.compile(
         r"\b(?:not|n't|never)\s+(?:been\s+)?(?:addressed|reviewed|discussed|managed)\s+"
@@ -121,7 +149,10 @@ def _rx() -> _Rx:
     }
     screen = Screen(
         {
-            "action": a["verbs_present"] + a["verbs_past"] + a["refill"] + [">"],
+            "action": a["verbs_present"]
+            + a["verbs_past"]
+            + a["refill"]
+            + [">", "administered", "given", "injected", r"#\s?\d", "disp", "qty"],
             "response": r["strong"] + r["weak"] + r["evaluative"] + ["since"],
             "side_effects": se["vocab"]
             + se["symptoms"]
@@ -256,10 +287,27 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
                         continue
                 if _has_object(doc, R, seg, cs, ctext, m):
                     out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        admin = "given" in ctext or "inject" in ctext or "administ" in ctext
+        for m in _ADMIN.finditer(ctext) if admin else ():
+            prefix = ctext[_sep_start(ctext, m.start()) : m.start()]
+            if (
+                R.past_time.search(ctext)
+                or _ADMIN_ELSEWHERE.search(ctext)
+                or R.blockers.search(prefix[-60:])
+                or not doc.any_drug_in(max(cs, cs + m.start() - 70), cs + m.start())
+            ):
+                continue
+            out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
+        rxm = _RX_WRITTEN.search(ctext) if ("#" in ctext or "disp" in ctext or "qty" in ctext) else None
+        if rxm and doc.any_drug_in(cs, cs + rxm.start()):
+            out.append((cs + rxm.start(), cs + rxm.end(), doc.text[cs + rxm.start() : cs + rxm.end()]))
         for m in R.refill.finditer(ctext):
             prefix = ctext[max(0, m.start() - 30) : m.start()]
-            if R.refill_request.search(prefix) or ctext[m.end() :].lstrip().startswith(
-                ("history", "hx", "record", "date", "pattern")
+            tail = ctext[m.end() :].lstrip()
+            if (
+                R.refill_request.search(prefix)
+                or re.search(r"\b(?:no|not|without|any)\s+$", prefix)
+                or tail.startswith(("history", "hx", "record", "date", "pattern", "due", "remaining", "left"))
             ):
                 continue
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
@@ -317,7 +365,9 @@ def response(doc: ParsedNote) -> list[Span]:
         link = drug or bool(R.resp_links.search(ctext)) or _follows_drug_clause(doc, cs)
         anaph = link or bool(R.anaphora.search(ctext))
         for m in R.resp_strong.finditer(ctext):
-            if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
+            if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]) or _NOT_ASSESSED.match(
+                ctext[m.end() :]
+            ):
                 continue
             if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
                 continue
@@ -340,6 +390,8 @@ def response(doc: ParsedNote) -> list[Span]:
         for m in R.resp_weak.finditer(ctext):
             if R.resp_not.search(ctext[max(0, m.start() - 12) : m.end()]):
                 continue
+            if re.match(r"\s+(?:\w+\s+)?(?:tolera|side|se\b|ses\b|safety)", ctext[m.end() :]):
+                continue  # "better GI tolerability" is about side effects
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
@@ -358,7 +410,7 @@ def side_effects(doc: ParsedNote) -> list[Span]:
         hits = [(m.start(), m.end()) for m in R.se_vocab.finditer(ctext)]
         hits += [(m.start(), m.end()) for m in R.se_case.finditer(orig)]
         for s, e in hits:
-            if teaching and not reported:
+            if (teaching and not reported) or _NOT_ASSESSED.match(ctext[e:]):
                 continue
             out.append((cs + s, cs + e, doc.text[cs + s : cs + e]))
         if not doc.has_current:
@@ -411,7 +463,7 @@ _OBJ_WORDS = frozenset(
     "it them this these his her their the a an all both of dose doses meds med medication "
     "medications pill pills capsule capsules tablet tablets film patch injection shot morning "
     "evening night in at with consistently regularly faithfully reliably has been had have "
-    "kept keep as".split()
+    "kept keep as only on w/ breakfast lunch dinner supper food meals bedtime".split()
 )
 
 
@@ -460,9 +512,15 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
 
         for pat in (R.rat_explicit, R.rat_rb):
             for m in pat.finditer(t):
+                if pat is R.rat_explicit and _VISIT_REASON.match(t, m.end()):
+                    continue
+                if _NEG_AFTER.match(t, m.end()):
+                    continue  # "risks/benefits not discussed"
                 add(m)
         for cs, _ce, ctext in seg.clauses():
             vm = R.rat_teach_verb.search(ctext)
+            if vm and _NEG_BEFORE.search(ctext, 0, vm.start()):
+                vm = None  # "side effects: not discussed"
             if vm and not (_FIELD.match(ctext, vm.end()) or _ASSESSED.search(ctext)):
                 om = R.rat_teach_obj.search(ctext)
                 if om:
@@ -472,7 +530,13 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
         follows = (i - 1) in decision_segs and seg.line - doc.segs[i - 1].line <= 1
         if in_decision:
             for m in R.rat_causal.finditer(t):
+                if m.group() == "given" and _ADMIN.match(t, m.start()):
+                    continue  # "156 mg IM given L deltoid": administered, not "given that"
                 add(m)
+            for m in _FOR_SYMPTOM.finditer(t):
+                sm = R.se_symptoms.match(t, m.end())
+                if sm and doc.any_drug_in(seg.start, seg.start + m.start()):
+                    add(sm)  # "add glycopyrrolate for sialorrhea": treating a side effect
             for m in re.finditer(r"\(([^)]{3,80})\)|\s-\s+([^;]{3,80})", t):
                 inner = m.group(1) or m.group(2) or ""
                 if R.rat_findings.search(inner) and not R.dose.fullmatch(inner.strip()):

@@ -63,17 +63,18 @@ _MINS = r"(?:minutes?|mins?\.?|m)"
 _DURATION = re.compile(
     rf"(?<![\w:/.-])(?:(?P<h>{_NUM})\s*(?:-\s*)?{_HOURS}(?:\s*(?:and\s+|&\s*)?(?P<hm>{_NUM})\s*{_MINS})?"
     rf"|(?P<hh>\d{{1,2}})h(?P<hhm>\d{{2}})m?"
-    rf"|(?P<m>{_NUM})\s*(?:-\s*)?{_MINS}(?:ute)?)(?![\w])"
+    rf"|(?P<m>{_NUM})\s*(?:-\s*)?{_MINS}(?:ute)?"
+    r"|(?P<q>\d{1,3})'(?!['\w]|\s*\d))(?![\w])"
 )
 _RANGE_DUR = re.compile(rf"\d{{1,3}}\s*(?:-|to)\s*{_NUM}\s*(?:-\s*)?(?:{_MINS}|{_HOURS})\b")
-_CLOCK = r"(?P<{n}h>\d{{1,2}})(?:[:.](?P<{n}m>\d{{2}}))?\s*(?P<{n}s>[ap]\.?\s?m\.?)?"
+_CLOCK = r"(?P<{n}h>\d{{1,2}})(?:[:.](?P<{n}m>\d{{2}}))?\s*(?P<{n}s>[ap]\.?\s?m\.?|(?<=\d)[ap](?![a-z]))?"
 _CLOCK24 = r"(?P<{n}h>[01]\d|2[0-3])(?P<{n}m>[0-5]\d)"
 _RANGE = re.compile(
     r"(?<![\w:/.])(?:from\s+)?"
     + _CLOCK.format(n="a")
     + r"\s*(?:-+|to|until|till|through|thru)\s*"
     + _CLOCK.format(n="b")
-    + r"(?![\w:/])"
+    + r"(?![\w/]|:\d)"
 )
 _RANGE24 = re.compile(
     r"(?<![\w:/.])"
@@ -91,6 +92,21 @@ _START_STOP = re.compile(
 )
 
 
+_START_STOP24 = re.compile(
+    r"\b(?:start(?:ed)?|began|begin|time in|from)\s*(?:time)?\s*(?:at|:|-|=)?\s*"
+    + _CLOCK24.format(n="a")
+    + r"\b[^0-9\n]{0,40}?\b(?:stop(?:ped)?|end(?:ed)?|finish(?:ed)?|time out|until|concluded|to)"
+    + r"\s*(?:time)?\s*(?:at|:|-|=)?\s*"
+    + _CLOCK24.format(n="b")
+    + r"\b"
+)
+# "total 60 min of which 20 min E/M; remainder psychotherapy"
+_REMAINDER = re.compile(
+    r"[^.\n]{0,20}?\b(?:remainder|remaining(?: time)?|rest|balance)\b[^.\n]{0,25}?"
+    r"\b(?:psycho-?therapy|therapy|counsel(?:l)?ing)"
+)
+
+
 _LABELED_PAIR = re.compile(
     r"\b(?:start(?:ed)?|began|begin|time in|session start|in)\s*(?:time)?\s*(?:at|:|-|=)\s*"
     + _CLOCK.format(n="a")
@@ -100,11 +116,14 @@ _LABELED_PAIR = re.compile(
 )
 
 
-_MAYBE_TIME = re.compile(r"min|hour|hr|\d\s*h\b|\dh\d|\d[:.]\d\d|\d\s*[ap]\.?\s?m\b|\d{4}\s*(?:-|to)\s*\d{4}")
+_MAYBE_TIME = re.compile(
+    r"min|hour|hr|\d(?:\s*h\b|h\d|[:.]\d\d|\s*[ap]\.?\s?m\b|'|"
+    r"\d{3}(?:\s*(?:-|to)\s*\d{4}|,?\s+(?:end|stop|finish|until|conclud)))"
+)
 
 
 _HAS_CLOCK = re.compile(r"\d[:.]\d\d|\d\s*[ap]\.?\s?m\b")
-_HAS_24 = re.compile(r"\d{4}\s*(?:-|to)\s*\d{4}")
+_HAS_24 = re.compile(r"\d{4}(?:\s*(?:-|to)\s*\d{4}|,?\s+(?:end|stop|finish|until|conclud))")
 _PAIR_SCREEN = re.compile(r"\b(?:out|stop|end|ended|stopped|finish|finished)\b")
 
 
@@ -257,10 +276,11 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
                 continue
             taken: list[tuple[int, int]] = []
             clock = _HAS_CLOCK.search(ctext) is not None
-            for pat in (_START_STOP, _RANGE, _RANGE24):
-                if not clock and pat is not _RANGE24:
+            for pat in (_START_STOP, _RANGE, _START_STOP24, _RANGE24):
+                is24 = pat is _RANGE24 or pat is _START_STOP24
+                if not clock and not is24:
                     continue
-                if pat is _RANGE24 and not _HAS_24.search(ctext):
+                if is24 and not _HAS_24.search(ctext):
                     continue
                 for m in pat.finditer(ctext):
                     if any(s < m.end() and m.start() < e for s, e in taken):
@@ -269,7 +289,7 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
                     mins = range_minutes(g["ah"], g.get("am"), g.get("as"), g["bh"], g.get("bm"), g.get("bs"))
                     if mins is None:
                         continue
-                    if pat is _RANGE24 and not (R.therapy.search(ctext) or R.session.search(ctext)):
+                    if is24 and not (R.therapy.search(ctext) or R.session.search(ctext)):
                         continue
                     taken.append((m.start(), m.end()))
                     label = _nearest_label(R, ctext, m.start(), m.end())
@@ -299,7 +319,9 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
                 g = m.groupdict()
-                if g["hh"]:
+                if g["q"]:
+                    mins = int(g["q"])
+                elif g["hh"]:
                     mins = int(g["hh"]) * 60 + int(g["hhm"])
                 elif g["h"]:
                     if g["h"].strip() in ("m",):
@@ -334,7 +356,10 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
                     )
                     and label not in ("therapy", "session", "med")
                 ):
-                    if not re.search(r"\b(?:spent|was|were|lasted|total)\b", local[-45:]):
+                    if not re.search(
+                        r"\b(?:spent|was|were|lasted|total|met|seen|saw|spoke|talked|ran|conducted|provided|held)\b",
+                        local[-45:],
+                    ):
                         label = "future"
                 if re.match(
                     r"\s*(?:late|early|ago|prior|before|after|later|of (?:sleep|exercise|walking))\b",
@@ -417,6 +442,9 @@ def therapy_minutes(
     session = [c for c in cands if c.label == "session"]
     meds = [c for c in cands if c.label == "med" and c.kind == "duration"]
     generic = [c for c in cands if c.label in ("generic", "none")]
+    remainder = _remainder(low, cands)
+    if remainder is not None and not therapy:
+        return remainder
     if therapy:
         chosen = therapy
         subtract: list[Candidate] = []
@@ -440,6 +468,18 @@ def therapy_minutes(
     if not 0 <= total <= MAX_MINUTES:
         return None, []
     return total, used
+
+
+def _remainder(low: str, cands: list[Candidate]) -> tuple[int, list[Candidate]] | None:
+    """A total with a medication portion taken out and the rest called psychotherapy."""
+    for tot, part in zip(cands, cands[1:], strict=False):
+        if tot.label not in ("total", "generic", "none") or part.label != "med" or not part.portion:
+            continue
+        if part.start - tot.end > 40 or not _REMAINDER.match(low, part.end):
+            continue
+        if 0 < tot.minutes - part.minutes:
+            return tot.minutes - part.minutes, [tot, part]
+    return None
 
 
 def _combine(chosen: list[Candidate]) -> int | None:
