@@ -8,7 +8,8 @@ same rule code over a Polars frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -243,3 +244,246 @@ def findings_json(result: CheckResult) -> dict[str, object]:
 
         doc["whatif"] = jsonable(rows)
     return doc
+
+
+# --- many requests as one batch (the REST API's micro-batching) --------------------------
+
+BATCH_SEP = "\x1f"  # unit separator: tags each request's claim and patient ids in a batch
+_TAG = r"\x1f(\d+)\x1f"
+_ISOLATE = ("claim_id", "patient_id")  # claims and encounters are keyed on these
+
+
+def _check_alone(records: Sequence[Mapping[str, object]], options: CheckOptions) -> dict | Exception:
+    try:
+        return findings_json(check_records(records, options))
+    except Exception as exc:  # the caller raises it where check_records would have
+        return exc
+
+
+def _batchable(records: object) -> bool:
+    """A request the batch can carry: a non-empty list of objects holding no separator
+    (anything else is checked alone, so it gets the very error it gets today)."""
+    if not isinstance(records, Sequence) or isinstance(records, str) or not records:
+        return False
+    for rec in records:
+        if not isinstance(rec, Mapping):
+            return False
+        for c in INPUT_COLUMNS:
+            v = rec.get(c)
+            if v is not None and BATCH_SEP in str(v):
+                return False
+    return True
+
+
+def _batch_frame(requests: Sequence[Sequence[Mapping[str, object]]], order: list[int]) -> pl.DataFrame:
+    """The raw frame of the requests ``order`` (as :func:`records_frame` makes each), with the
+    claim and patient ids prefixed ``\x1f<i>\x1f`` (blank ones stay blank: normalize strips
+    and nulls them the same way), so no claim or encounter spans two requests."""
+    cols: dict[str, list[str | None]] = {c: [] for c in INPUT_COLUMNS}
+    req: list[int] = []
+    line: list[int] = []
+    present: set[str] = set()
+    for i in order:
+        records = requests[i]
+        for rec in records:
+            present.update(rec)
+            for c in INPUT_COLUMNS:
+                v = rec.get(c)
+                cols[c].append(None if v is None else str(v))
+        req += [i] * len(records)
+        line += range(1, len(records) + 1)
+    df = pl.DataFrame(cols, schema={c: pl.String for c in INPUT_COLUMNS})
+    tag = pl.lit(BATCH_SEP) + pl.col("_req").cast(pl.String) + pl.lit(BATCH_SEP)
+    tagged = []
+    for c in _ISOLATE:
+        s = pl.col(c).str.strip_chars()
+        tagged.append(pl.when(s == "").then(None).otherwise(tag + s).alias(c))
+    return (
+        df.with_columns(pl.Series("_req", req, pl.Int64))
+        .with_columns(tagged)
+        .select([c for c in INPUT_COLUMNS if c in present])
+        .with_columns(pl.lit("request").alias("_source"), pl.Series("_line", line, pl.Int64))
+    )
+
+
+def _req_of(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.extract(r"^" + _TAG, 1).cast(pl.Int64)
+
+
+def _untagged(frame: pl.DataFrame, cols: Sequence[str]) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(c).cast(pl.String).str.replace_all(_TAG, "").alias(c) for c in cols if c in frame.columns
+    )
+
+
+def _check_together(
+    requests: Sequence[Sequence[Mapping[str, object]]], order: list[int], options: CheckOptions
+) -> dict[int, dict[str, object]]:
+    """One ``check_raw`` over the requests ``order``, split back into one §5 document per
+    request. Raises on anything unexpected (the caller then checks each request alone)."""
+    result = check_raw(_batch_frame(requests, order), replace(options, price=False))
+    lines, findings = result.lines, result.findings
+    if options.price:  # as add_money, less the batch-wide money_at_risk (done per request below)
+        from claimscrub.pricing import crosswalk_whatif, price_lines
+
+        result.prices = price_lines(lines)
+        if (findings["rule"] == "PV003").any():
+            result.whatif = crosswalk_whatif(lines)
+    sizes = [len(requests[i]) for i in order]
+    total = sum(sizes)
+    if lines.height != total or not lines["_row"].equals(pl.Series("_row", range(total), pl.UInt32)):
+        raise RuntimeError("batch lines out of order")
+    req_of_row = pl.Series("_req", [i for i, n in zip(order, sizes, strict=True) for _ in range(n)], pl.Int64)
+    if not lines.select(_req_of("claim_id")).to_series().equals(req_of_row, check_names=False):
+        raise RuntimeError("a claim id lost its request tag")
+    if not findings["_row"].is_sorted():
+        raise RuntimeError("findings out of row order")
+    # each finding belongs to the request of its line, and names that request's claim only
+    f_req = req_of_row.gather(findings["_row"])
+    if not findings.select(_req_of("claim_id")).to_series().equals(f_req, check_names=False):
+        raise RuntimeError("a finding crossed requests")
+    findings = _untagged(findings, ("claim_id", "message", "fix"))
+    if findings.select(
+        pl.any_horizontal(pl.col(pl.String).str.contains(BATCH_SEP, literal=True).any())
+    ).item():
+        raise RuntimeError("a request tag left in a finding")
+    money = _money_by_request(result, req_of_row) if result.prices is not None else {}
+    whatif = None
+    if result.whatif is not None:
+        whatif = result.whatif.with_columns(_req_of("claim_id").alias("_req"))
+        whatif = _untagged(whatif, ("claim_id", "patient_id"))
+    docs: dict[int, dict[str, object]] = {}
+    start = 0
+    f_rows = findings["_row"]
+    for i, n in zip(order, sizes, strict=True):
+        a = int(f_rows.search_sorted(start, side="left"))
+        b = int(f_rows.search_sorted(start + n, side="left"))
+        one = CheckResult(lines.slice(start, n), findings.slice(a, b - a), result.policies)
+        one.money = money.get(i)
+        if whatif is not None and (one.findings["rule"] == "PV003").any():
+            one.whatif = whatif.filter(pl.col("_req") == i).drop("_req")
+        docs[i] = findings_json(one)
+        start += n
+    return docs
+
+
+def _money_by_request(result: CheckResult, req_of_row: pl.Series) -> dict[int, dict]:
+    """:func:`claimscrub.pricing.money_at_risk` of each request's lines, for all requests in a
+    few queries (the at-risk rows are per encounter, and encounters never span requests)."""
+    from claimscrub.pricing.risk import MONEY, ZERO, _at_risk_rows
+
+    assert result.prices is not None
+    lines = result.lines
+    errs, propagated = _at_risk_rows(lines, result.findings)
+    p = lines.select(pl.col("_row").cast(pl.UInt32), pl.col("provider_npi").cast(pl.String), req_of_row).join(
+        result.prices.select(pl.col("_row").cast(pl.UInt32), pl.col("expected_payment").cast(MONEY)),
+        on="_row",
+        how="left",
+    )
+    p = p.with_columns(
+        pl.col("_row").is_in(errs.get_column("_row").unique().implode()).alias("_direct"),
+        pl.col("_row").is_in(propagated.get_column("_row").implode()).alias("_prop"),
+        pl.col("expected_payment").is_null().alias("_unknown"),
+    ).with_columns((pl.col("_direct") | pl.col("_prop")).alias("_risk"))
+    pay, unknown = pl.col("expected_payment"), pl.col("_unknown")
+
+    def stats(prefix: str, keep: pl.Expr | None) -> list[pl.Expr]:
+        pp = pay if keep is None else pay.filter(keep)
+        uu = unknown if keep is None else unknown.filter(keep)
+        return [
+            pp.sum().alias(f"{prefix}amount"),
+            (pl.len() if keep is None else keep.sum()).cast(pl.Int64).alias(f"{prefix}lines"),
+            uu.sum().cast(pl.Int64).alias(f"{prefix}unknown"),
+        ]
+
+    def total(v: object) -> Decimal:
+        return ZERO if v is None else Decimal(v).quantize(ZERO)  # type: ignore[arg-type]
+
+    groups = [*stats("all_", None), *stats("risk_", pl.col("_risk")), *stats("prop_", pl.col("_prop"))]
+    overall = p.group_by("_req").agg(groups)
+    by_rule = errs.unique().join(p, on="_row", how="left").group_by("_req", "rule").agg(stats("", None))
+    by_prov = p.group_by("_req", "provider_npi").agg(groups[:6])
+    out: dict[int, dict] = {}
+    for r in overall.to_dicts():
+        out[r["_req"]] = {
+            "expected_payment": total(r["all_amount"]),
+            "at_risk": total(r["risk_amount"]),
+            "lines": r["all_lines"],
+            "priced_lines": r["all_lines"] - r["all_unknown"],
+            "unknown_lines": r["all_unknown"],
+            "at_risk_lines": r["risk_lines"],
+            "at_risk_unknown_lines": r["risk_unknown"],
+            "propagated": {
+                "amount": total(r["prop_amount"]),
+                "lines": r["prop_lines"],
+                "unknown_lines": r["prop_unknown"],
+            },
+            "by_rule": {},
+            "by_provider": {},
+        }
+    for r in sorted(by_rule.to_dicts(), key=lambda r: str(r["rule"])):
+        out[r["_req"]]["by_rule"][str(r["rule"])] = {
+            "amount": total(r["amount"]),
+            "lines": r["lines"],
+            "unknown_lines": r["unknown"],
+        }
+    for r in sorted(by_prov.to_dicts(), key=lambda r: str(r["provider_npi"])):
+        npi = r["provider_npi"]
+        out[r["_req"]]["by_provider"][str(npi) if npi is not None else ""] = {
+            "expected_payment": total(r["all_amount"]),
+            "at_risk": total(r["risk_amount"]),
+            "lines": r["all_lines"],
+            "unknown_lines": r["all_unknown"],
+            "at_risk_lines": r["risk_lines"],
+            "at_risk_unknown_lines": r["risk_unknown"],
+        }
+    return out
+
+
+def check_many(
+    requests: Sequence[Sequence[Mapping[str, object]]], options: CheckOptions | None = None
+) -> list[dict[str, object] | Exception]:
+    """``findings_json(check_records(r))`` for each request ``r``, checked together as one batch.
+
+    Each item is the request's spec §5 document, or the exception ``check_records`` would have
+    raised for it (an :class:`InputError`; a Polars error for a value the engine cannot convert).
+    Requests never meet: each one's claim and patient ids are tagged ``\x1f<i>\x1f`` in the
+    batch (so no claim or encounter spans two requests) and untagged in its answer. A request
+    that already holds the separator, or is not a list of objects, is checked alone; if the
+    batch fails in any way (e.g. one request has a bad value), every request is checked alone,
+    so each gets its own answer or error.
+    """
+    options = options or CheckOptions()
+    out: list[dict[str, object] | Exception | None] = [None] * len(requests)
+    together: list[int] = []
+    alone: list[int] = []
+    batchable = options.notes_dir is None and options.providers is None
+    for i, req in enumerate(requests):
+        (together if batchable and _batchable(req) else alone).append(i)
+    for i in alone:
+        out[i] = _check_alone(requests[i], options)
+    _check_group(requests, together, options, out)
+    return out  # type: ignore[return-value]
+
+
+def _check_group(
+    requests: Sequence[Sequence[Mapping[str, object]]],
+    order: list[int],
+    options: CheckOptions,
+    out: list[dict[str, object] | Exception | None],
+) -> None:
+    """Check ``order`` together; if that fails, each half the same way (a bad request costs
+    a few smaller batches, not one check per request); a single request is checked alone."""
+    if len(order) <= 1:
+        for i in order:
+            out[i] = _check_alone(requests[i], options)
+        return
+    try:
+        docs = _check_together(requests, order, options)
+    except Exception:
+        half = len(order) // 2
+        _check_group(requests, order[:half], options, out)
+        _check_group(requests, order[half:], options, out)
+        return
+    for i, doc in docs.items():
+        out[i] = doc
