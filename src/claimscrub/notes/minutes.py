@@ -28,20 +28,21 @@ _FAMILIES = ("therapy", "session", "med", "visit", "call", "monitoring", "activi
 _COUNTED = ("therapy", "session", "generic")
 _GENERIC = re.compile(r"\b(?:time|duration|length|start|stop|end|minutes|mins?|total time)\b")
 _BOUNDARY = re.compile(r"\.(?=\s)|[;!?|\n]|\s{3,}")
-_PARTITIVE = re.compile(r"^\s*\)?\s*of (?:the |this |today's )?(?:visit|session|appointment|hour|time|encounter)\b")
+_PARTITIVE = re.compile(
+    r"^\s*\)?\s*of (?:the |this |today's )?(?:visit|session|appointment|hour|time|encounter)\b"
+)
 _POINT = re.compile(r"\b(?:at|by|within|after|in|x|every|than|>|<)\s*(?:about|around|approx\.?|~)?\s*$")
 _ADJECTIVE = re.compile(r"^\s*(?:long\s+)?([a-z][a-z/&-]*(?:\s+[a-z][a-z/&-]*)?)")
 _JOIN = re.compile(r"^[\s,;:+&()/-]*(?:and|then|plus|\+|&)?[\s,;:()/-]*$")
 # words right after a duration that say what it was: "22 minutes in psychotherapy",
 # "30 minutes of the visit on CBT", "30 min psychotherapy"
-_IMMEDIATE = re.compile(
-    r"^\s*(?:(?:were|was)\s+)?(?:spent\s+)?(?:in|on|of|doing)\s+((?:[a-z/&-]+\s*){1,3})"
-)
+_IMMEDIATE = re.compile(r"^\s*(?:(?:were|was)\s+)?(?:spent\s+)?(?:in|on|of|doing)\s+((?:[a-z/&-]+\s*){1,3})")
 # "(separate from E/M)", "separately identifiable from medication management": names what the
 # time is NOT, so its words must not label the time
 _NOT_THIS = re.compile(
     r"\b(?:separate(?:ly)?(?: identifiable)?|apart|distinct|excluding|exclusive of|not including|"
-    r"in addition to|independent of)\s*(?:from\s+)?(?:the\s+)?[a-z/&-]+(?:\s+(?:management|review|time|visit|portion))?"
+    r"in addition to|independent of)\s*(?:from\s+)?(?:the\s+)?[a-z/&-]+"
+    r"(?:\s+(?:management|review|time|visit|portion))?"
 )
 _BLOCK = re.compile(r"\b(?:portions?|blocks?|parts?)\b")
 _ADD = re.compile(r"\b(?:another|additional|second|2nd|further|again)\b")
@@ -134,6 +135,7 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
         floor = prev.end
     lab_start, boundary = _label_start(low, e.start, floor)
     lab = _NOT_THIS.sub(" ", low[lab_start : e.start])
+    point = _POINT.search(lab) is not None  # "at 40 min", "within 15 min": a moment, not a length
     head = low[e.start : e.end]
     if e.kind == "range" and not head[:1].isdigit():
         lab += " " + re.split(r"\d", head, maxsplit=1)[0]  # "call start", "session start"
@@ -160,7 +162,7 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
         return "activity", portion, add
     if e.kind != "range" and C.frequency_after.search(after):
         return "activity", portion, add
-    if _POINT.search(lab) and not portion:
+    if point and not portion:
         return "activity", portion, add
     if C.future.search(lab) and not _PAST.search(lab):
         return "future", portion, add
@@ -168,9 +170,8 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
         fam = _nearest(C, _PARTITIVE.sub("", after), last=False) or _nearest(C, lab)
         return ("med" if fam == "med" else "activity"), True, add
 
-    m_add = None
-    for m_add in _ADD.finditer(lab):
-        pass
+    adds = list(_ADD.finditer(lab))
+    m_add = adds[-1] if adds else None
     if m_add is not None:  # "then after a break to call ..., another 15 minutes": a further block
         add = True
         lab = lab[m_add.end() :]
@@ -180,7 +181,7 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
     if fam is None and e.kind != "range" and C.family["therapy"].match(rest.lstrip()):
         fam = "therapy"  # "30 minutes psychotherapy"
     if fam is None:
-        field, value = (lab.rsplit(":", 1) if ":" in lab else ("", lab))
+        field, value = lab.rsplit(":", 1) if ":" in lab else ("", lab)
         fam = _nearest(C, value) or _nearest(C, field)
     if fam is None and boundary.strip() in ("|", "") and not lab.strip() and m_add is None:
         fam = _nearest(C, _previous_field(low, lab_start - 1)) if lab_start > line_start else None
@@ -214,7 +215,7 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
         label, portion, add = _purpose(C, low, e, prev)
         if label == "inherit":
             label = out[-1].label if out else "none"
-            if out and out[-1].kind != e.kind and e.minutes == out[-1].minutes:
+            if out and e.minutes == out[-1].minutes:
                 add = False  # "09:10-11:10 (2 hours)" restates the range
         out.append(
             Candidate(e.start, e.end, text[e.start : e.end], e.minutes, e.kind, label, portion, add, e.span)
@@ -226,10 +227,9 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
 def _is_therapy_note(low: str, given: bool) -> bool:
     """A psychotherapy-only note: its session time is psychotherapy time."""
     C = _cues()
-    title = low.lstrip().split("\n", 1)[0][:160]
-    if len(title) > 80:
-        title = re.split(r"\.\s", title, maxsplit=1)[0]
-    if C.med_title.search(title):
+    line = re.split(r"[.;]\s", low.lstrip().split("\n", 1)[0][:160], maxsplit=1)[0]
+    title = " ".join(line.split()[:5])  # a header names its kind first: "ERP session #6", "Couples therapy"
+    if C.med_title.search(line):
         return False
     billed_em = _EM_CODE.search(low) is not None
     if billed_em:
@@ -304,15 +304,19 @@ def therapy_minutes(
     if med_parts:
         labels = ["session"]
         if therapy_note or _remainder_stated(C, low):
-            labels += ["generic", "visit"]  # "total 45 minutes, the first 10 med review, the remainder psychotherapy"
+            labels += [
+                "generic",
+                "visit",
+            ]  # "total 45 minutes, the first 10 med review, the remainder psychotherapy"
         for c in counted:
             if c.label in labels and not c.portion:
                 return _subtract(c, med_parts)
         return None, []
-    if therapy_note:
-        chosen = [c for c in counted if c.label in _COUNTED and not c.portion]
-        if chosen:
-            return _result(_combine(chosen), chosen)
+    if therapy_note:  # the session's own length; a "total time" only when nothing else is given
+        for labels in (_COUNTED, ("visit",)):
+            chosen = [c for c in counted if c.label in labels and not c.portion]
+            if chosen:
+                return _result(_combine(chosen), chosen)
     return None, []
 
 

@@ -31,7 +31,8 @@ _HOUR_UNIT = r"(?:hours?|hrs?\.?|h(?=[\s.,;:)/]|$))"
 _DURATION = re.compile(
     r"(?<![\w:/.'-])(?:"
     # 1 hr 5 min, one hour and ten minutes, 1h 10m
-    rf"(?P<h>(?:{_NUM}|an?)(?:\s+and\s+a\s+half)?|half an?|a half)\s*-?\s*{_HOUR_UNIT}(?P<hhalf>\s+and\s+a\s+half)?"
+    rf"(?P<h>(?:{_NUM}|an?)(?:\s+and\s+a\s+half)?|half an?|a half)\s*-?\s*{_HOUR_UNIT}"
+    r"(?P<hhalf>\s+and\s+a\s+half)?"
     rf"(?:\s*(?:and\s+|,\s*)?(?P<hm>{_NUM})\s*-?\s*{_MIN_AFTER_HOUR})?"
     # 1h05, 1h05m
     r"|(?P<hh>\d)h(?P<hhm>[0-5]\d)m?"
@@ -45,6 +46,10 @@ _DURATION = re.compile(
     r"|(?P<q>\d{1,3})'(?![\w'])"
     r")(?![\w'])"
 )
+# "20 + 15 min", "30 + 20 minutes": split blocks written as a sum
+_DURATION_SUM = re.compile(
+    rf"(?<![\w:/.-])(?P<a>\d{{1,3}})\s*(?:{_MIN_UNIT})?\s*\+\s*(?P<b>\d{{1,3}})\s*-?\s*{_MIN_UNIT}(?!\w)"
+)
 # "20-30 min", "5 to 10 minutes": an estimate, never a documented session length
 _DURATION_SPAN = re.compile(
     rf"(?<![\w:/.-])(?:\d{{1,3}}\s*(?:-|to|or)\s*\d{{1,3}}|{_WORDNUM}\s+(?:to|or)\s+{_WORDNUM})"
@@ -52,7 +57,8 @@ _DURATION_SPAN = re.compile(
 )
 
 # A clock time on one side of a range: 2:05, 2:05 pm, 2 pm, 2:00p, 14:05
-_CLOCK = r"(?:(?P<{n}noon>noon)|(?P<{n}h>[01]?\d|2[0-3])(?:[:h](?P<{n}m>[0-5]\d))?(?:\s*(?P<{n}s>[ap]\.?\s?m(?:\.(?=[\w,;)]))?|[ap])(?![a-z]))?)"
+_MERIDIEM = r"(?:\s*(?P<{n}s>[ap]\.?\s?m(?:\.(?=[\w,;)]))?|[ap])(?![a-z]))?"
+_CLOCK = r"(?:(?P<{n}noon>noon)|(?P<{n}h>[01]?\d|2[0-3])(?:[:h](?P<{n}m>[0-5]\d))?" + _MERIDIEM + ")"
 _CLOCK4 = r"(?P<{n}h>[01]\d|2[0-3])(?P<{n}m>[0-5]\d)"
 _TO = r"\s*(?:-+|to|until|till|through|thru)\s*"
 _RANGE = re.compile(
@@ -88,6 +94,11 @@ _PAIR = re.compile(
 _FIELD = re.compile(
     r"(?P<label>\b[a-z][a-z /&()+-]{0,40}?(?:minutes|mins?|min\.)\)?)\s*[:=]\s*(?P<n>\d{1,3})"
     r"(?![\d:.]|\s*(?:min|hr|h\b|%|mg|x\b|/))"
+)
+# "Duration: 0:53", "Session length 1:05": hours and minutes of a length, not a clock time
+_HMM = re.compile(
+    r"\b(?:duration|length|time spent|total time|session time)\b[^\d\n]{0,12}?"
+    r"(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?![\d:]|\s*(?:[ap]\.?m\b|[ap]\b|-|to\b|until\b))"
 )
 _SCREEN = re.compile(r"\d\s*(?:[:'hm]|[ap]\.?m|-|to)|minute|hour|\d{4}|half|noon")
 
@@ -241,6 +252,14 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
                 span = _span_of(g, "a", "b")
             if span is not None:
                 add(TimeExpr(m.start(), m.end(), span[1] - span[0], "range", span))
+    for m in _HMM.finditer(low):
+        mins = int(m.group("h")) * 60 + int(m.group("m"))
+        if not _overlaps(taken, m.start("h"), m.end()) and int(m.group("h")) <= 9 and 0 < mins <= MAX_MINUTES:
+            add(TimeExpr(m.start("h"), m.end(), mins, "duration"))
+    for m in _DURATION_SUM.finditer(low):
+        mins = int(m.group("a")) + int(m.group("b"))
+        if not _overlaps(taken, m.start(), m.end()) and 0 < mins <= MAX_MINUTES:
+            add(TimeExpr(m.start(), m.end(), mins, "duration"))
     for m in _DURATION_SPAN.finditer(low):
         if not _overlaps(taken, m.start(), m.end()):
             add(TimeExpr(m.start(), m.end(), 0, "duration", estimate=True))
