@@ -100,7 +100,14 @@ _HMM = re.compile(
     r"\b(?:duration|length|time spent|total time|session time)\b[^\d\n]{0,12}?"
     r"(?P<h>\d{1,2}):(?P<m>[0-5]\d)(?![\d:]|\s*(?:[ap]\.?m\b|[ap]\b|-|to\b|until\b))"
 )
-_SCREEN = re.compile(r"\d\s*(?:[:'hm]|[ap]\.?m|-|to)|minute|hour|\d{4}|half|noon")
+# Cheap first pass: where a time expression can be. The full patterns then run only in windows
+# around these anchors (notes are mostly doses, dates and prose).
+_ANCHOR = re.compile(
+    r"(?P<clock>\d(?::[0-5]\d|h[0-5]\d|\s*[ap]\.?\s?m\b|\s*[ap](?![a-z])|\d\d\d(?<![/.]\d{4})(?!\d))|noon)"
+    r"|(?P<unit>\d(?:\s*(?:h\b|hrs?\b|hours?\b|m\b|min|'|\+)|h\d)|minute|mins?\b|hour|hrs?\b|half)"
+)
+# how far around an anchor a clock expression (with its labels) or a duration can reach
+_CLOCK_REACH, _UNIT_BEFORE, _UNIT_AFTER = 48, 40, 24
 
 
 @dataclass(slots=True)
@@ -217,21 +224,47 @@ def _overlaps(taken: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(a < e and s < b for a, b in taken)
 
 
+def _widen(windows: list[list[int]], start: int, end: int) -> None:
+    if windows and start <= windows[-1][1]:
+        windows[-1][1] = max(windows[-1][1], end)
+    else:
+        windows.append([max(0, start), end])
+
+
 def find(low: str, text: str | None = None) -> list[TimeExpr]:
     """Every time expression in ``low`` (normalised note text), in text order, not overlapping.
 
     ``text`` (the original note, same offsets) lets "53m" count while "67M" (age, sex) does not.
     """
-    if not _SCREEN.search(low):
+    clock_win: list[list[int]] = []
+    unit_win: list[list[int]] = []
+    for a in _ANCHOR.finditer(low):
+        if a.lastgroup == "clock":
+            win, ws, we = clock_win, a.start() - _CLOCK_REACH, a.end() + _CLOCK_REACH
+        else:
+            win, ws, we = unit_win, a.start() - _UNIT_BEFORE, a.end() + _UNIT_AFTER
+        _widen(win, ws, we)
+        if "h" in a.group():  # "1h05" is a length, "14h05" a clock
+            _widen(unit_win, a.start() - _UNIT_BEFORE, a.end() + _UNIT_AFTER)
+    if not clock_win and not unit_win:
         return []
     out: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
+    n = len(low)
 
     def add(expr: TimeExpr) -> None:
         out.append(expr)
         taken.append((expr.start, expr.end))
 
-    for m in _PAIR.finditer(low):
+    def scan(pat: re.Pattern[str], windows: list[list[int]]) -> list[re.Match[str]]:
+        found: list[re.Match[str]] = []
+        for ws, we in windows:
+            for m in pat.finditer(low, ws, min(we, n)):
+                if not found or m.start() >= found[-1].end():
+                    found.append(m)
+        return found
+
+    for m in scan(_PAIR, clock_win):
         g = m.groupdict()
         if g["xh"] is not None and g["yh"] is not None:
             span = clock_span(g["xh"], g["xm"], None, g["yh"], g["ym"], None)
@@ -240,7 +273,7 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
         if span is not None:
             add(TimeExpr(m.start(), m.end(), span[1] - span[0], "range", span))
     for pat in (_RANGE, _RANGE4):
-        for m in pat.finditer(low):
+        for m in scan(pat, clock_win):
             if _overlaps(taken, m.start(), m.end()):
                 continue
             g = m.groupdict()
@@ -252,24 +285,24 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
                 span = _span_of(g, "a", "b")
             if span is not None:
                 add(TimeExpr(m.start(), m.end(), span[1] - span[0], "range", span))
-    for m in _HMM.finditer(low):
+    for m in scan(_HMM, clock_win):
         mins = int(m.group("h")) * 60 + int(m.group("m"))
         if not _overlaps(taken, m.start("h"), m.end()) and int(m.group("h")) <= 9 and 0 < mins <= MAX_MINUTES:
             add(TimeExpr(m.start("h"), m.end(), mins, "duration"))
-    for m in _DURATION_SUM.finditer(low):
+    for m in scan(_DURATION_SUM, unit_win):
         mins = int(m.group("a")) + int(m.group("b"))
         if not _overlaps(taken, m.start(), m.end()) and 0 < mins <= MAX_MINUTES:
             add(TimeExpr(m.start(), m.end(), mins, "duration"))
-    for m in _DURATION_SPAN.finditer(low):
+    for m in scan(_DURATION_SPAN, unit_win):
         if not _overlaps(taken, m.start(), m.end()):
             add(TimeExpr(m.start(), m.end(), 0, "duration", estimate=True))
-    for m in _FIELD.finditer(low):
+    for m in scan(_FIELD, unit_win):
         s = m.start("n")
         if not _overlaps(taken, s, m.end()):
             n = int(m.group("n"))
             if 0 < n <= MAX_MINUTES:
                 add(TimeExpr(s, m.end(), n, "field"))
-    for m in _DURATION.finditer(low):
+    for m in scan(_DURATION, unit_win):
         if _overlaps(taken, m.start(), m.end()):
             continue
         if m.group("lm") and (text is None or text[m.end("lm")] != "m"):
