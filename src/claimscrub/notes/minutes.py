@@ -26,23 +26,29 @@ __all__ = ["MAX_MINUTES", "Candidate", "candidates", "range_minutes", "therapy_m
 
 _FAMILIES = ("therapy", "session", "med", "visit", "call", "monitoring", "activity")
 _COUNTED = ("therapy", "session", "generic")
-_GENERIC = re.compile(r"\b(?:time|duration|length|start|stop|end|minutes|mins?|total time)\b")
+_GENERIC = re.compile(r"\b(?:time|duration|length|start|stop|end|minutes|mins?|total time|actual)\b")
 _BOUNDARY = re.compile(r"\.(?=\s)|[;!?|\n]|\s{3,}")
 _PARTITIVE = re.compile(
-    r"^\s*\)?\s*of (?:the |this |today's )?(?:visit|session|appointment|hour|time|encounter)\b"
+    r"^\s*\)?\s*of (?:the |this |today's |a |an )?(?:\d+[- ]?min(?:ute)?s?\s+|[a-z-]+[- ]min(?:ute)?\s+)?"
+    r"(?:visit|session|appointment|hour|time|encounter)\b"
 )
 _POINT = re.compile(r"\b(?:at|by|within|after|in|x|every|than|>|<)\s*(?:about|around|approx\.?|~)?\s*$")
 _ADJECTIVE = re.compile(r"^\s*(?:long\s+)?([a-z][a-z/&-]*(?:\s+[a-z][a-z/&-]*)?)")
 _JOIN = re.compile(r"^[\s,;:+&()/-]*(?:and|then|plus|\+|&)?[\s,;:()/-]*$")
 # words right after a duration that say what it was: "22 minutes in psychotherapy",
 # "30 minutes of the visit on CBT", "30 min psychotherapy"
-_IMMEDIATE = re.compile(r"^\s*(?:(?:were|was)\s+)?(?:spent\s+)?(?:in|on|of|doing)\s+((?:[a-z/&-]+\s*){1,3})")
+_IMMEDIATE = re.compile(
+    r"^\s*(?:(?:were|was)\s+(?:spent\s+)?(?:(?:in|on|of|doing)\s+)?|(?:spent\s+)?(?:in|on|of|doing)\s+)"
+    r"((?:[a-z/&-]+\s*){1,3})"
+)
 # "(separate from E/M)", "separately identifiable from medication management": names what the
 # time is NOT, so its words must not label the time
 _NOT_THIS = re.compile(
     r"\b(?:separate(?:ly)?(?: identifiable)?|apart|distinct|excluding|exclusive of|not including|"
     r"in addition to|independent of)\s*(?:from\s+)?(?:the\s+)?[a-z/&-]+"
     r"(?:\s+(?:management|review|time|visit|portion))?"
+    # "more than half in counseling/coordination": an E/M time statement, not psychotherapy time
+    r"|\b(?:more than|over|greater than|>)\s*(?:half|50\s*%)[^.;]*"
 )
 _BLOCK = re.compile(r"\b(?:portions?|blocks?|parts?)\b")
 _ADD = re.compile(r"\b(?:another|additional|second|2nd|further|again)\b")

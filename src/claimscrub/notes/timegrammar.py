@@ -23,7 +23,7 @@ _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "si
 _ONES = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _WORDNUM = rf"(?:(?:{'|'.join(_TENS)})(?:[- ]?(?:{_ONES}))?|{_TEENS}|{_ONES})"
-_NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|{_WORDNUM})"
+_NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|\.\d+|{_WORDNUM})"
 _MIN_UNIT = r"(?:minutes?|mins?\.?)"
 _MIN_AFTER_HOUR = r"(?:minutes?|mins?\.?|m(?=[\s.,;:)/]|$))"
 _HOUR_UNIT = r"(?:hours?|hrs?\.?|h(?=[\s.,;:)/]|$))"
@@ -64,32 +64,24 @@ _TO = r"\s*(?:-+|to|until|till|through|thru)\s*"
 _RANGE = re.compile(
     r"(?<![\w/:.-])" + _CLOCK.format(n="a") + _TO + _CLOCK.format(n="b") + r"(?![\w/]|[:.]\d|\s*(?:mg|%))"
 )
-_RANGE4 = re.compile(r"(?<![\w/:.-])" + _CLOCK4.format(n="a") + _TO + _CLOCK4.format(n="b") + r"(?![\w/:.-])")
+_RANGE4 = re.compile(
+    r"(?<![\w/:.-])" + _CLOCK4.format(n="a") + _TO + _CLOCK4.format(n="b") + r"(?![\w/:-]|\.\d)"
+)
 
-_START = (
-    r"(?:(?:session|visit|appt|call|treatment|therapy|psychotherapy)\s+)?"
-    r"(?:start(?:ed|ing)?(?:\s+time)?|began|begin|time\s*in|in(?=\s*:)|arrived|connected|from)"
-)
+_PURPOSE_WORD = r"(?:(?:session|visit|appt|call|treatment|therapy|psychotherapy)\s+)?"
+_START = r"start(?:ed|ing)?(?:\s+time)?|began|begin|time\s*in|in(?=\s*:)|arrived|connected|from"
 _END = (
-    r"(?:(?:session|visit|appt|call|treatment|therapy|psychotherapy)\s+)?"
-    r"(?:end(?:ed|ing)?(?:\s+time)?|stop(?:ped)?(?:\s+time)?|finish(?:ed)?|time\s*out|out(?=\s*:)|"
-    r"until|till|concluded|left(?:\s+with\s+[a-z ]{1,30}?)?|disconnected)"
+    r"end(?:ed|ing)?(?:\s+time)?|stop(?:ped)?(?:\s+time)?|finish(?:ed)?|time\s*out|out(?=\s*:)|"
+    r"until|till|concluded|left(?:\s+with\s+[a-z ]{1,30}?)?|disconnected"
 )
-_SEP = r"\s*(?:at|:|-|=)?\s*"
-_ANY_CLOCK = r"(?:{c4}(?![\d:])|{c})"
-_PAIR = re.compile(
-    r"\b(?P<sl>"
-    + _START
-    + r")"
-    + _SEP
-    + _ANY_CLOCK.format(c4=_CLOCK4.format(n="x"), c=_CLOCK.format(n="a"))
-    + r"(?P<mid>[^\d]{0,60}?)\b(?P<el>"
-    + _END
-    + r")"
-    + _SEP
-    + _ANY_CLOCK.format(c4=_CLOCK4.format(n="y"), c=_CLOCK.format(n="b"))
-    + r"(?![\d:])"
+# A clock time named as the start or the end of something: "Time in: 1605", "ended at 10:55",
+# "Session started late at 10:12". Starts and ends are paired in code, so text may sit between.
+_LABELED_CLOCK = re.compile(
+    r"\b" + _PURPOSE_WORD + rf"(?:(?P<start>{_START})|(?P<end>{_END}))"
+    r"(?:\s+(?:late|early|promptly|on time))?\s*(?:at|:|-|=)?\s*"
+    r"(?:" + _CLOCK4.format(n="x") + r"(?![\d:])|" + _CLOCK.format(n="a") + r")(?![\d:]|\s*-\s*\d)"
 )
+_PAIR_REACH = 250  # a stop time belongs to the start time before it within this many characters
 # "Psychotherapy minutes: 75", "Time (min): 40": the unit is in the field name
 _FIELD = re.compile(
     r"(?P<label>\b[a-z][a-z /&()+-]{0,40}?(?:minutes|mins?|min\.)\)?)\s*[:=]\s*(?P<n>\d{1,3})"
@@ -127,7 +119,7 @@ def number(word: str | None) -> float:
     if not word:
         return 0.0
     w = word.strip().lower()
-    if w[:1].isdigit():
+    if w[:1].isdigit() or w[:1] == ".":
         try:
             return float(w)
         except ValueError:
@@ -264,14 +256,19 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
                     found.append(m)
         return found
 
-    for m in scan(_PAIR, clock_win):
+    pending: tuple[re.Match[str], tuple[str, str | None, str | None]] | None = None
+    for m in scan(_LABELED_CLOCK, clock_win):
         g = m.groupdict()
-        if g["xh"] is not None and g["yh"] is not None:
-            span = clock_span(g["xh"], g["xm"], None, g["yh"], g["ym"], None)
-        else:
-            span = _span_of(g, "a", "b")
-        if span is not None:
-            add(TimeExpr(m.start(), m.end(), span[1] - span[0], "range", span))
+        side = (g["xh"], g["xm"], None) if g["xh"] is not None else _side(g, "a")
+        if side is None or (not side[1] and not side[2]):
+            continue  # "from 2" is not a clock time
+        if g["start"]:
+            pending = (m, side)
+        elif pending is not None and m.start() - pending[0].end() <= _PAIR_REACH:
+            span = clock_span(*pending[1], *side)
+            if span is not None:
+                add(TimeExpr(pending[0].start(), m.end(), span[1] - span[0], "range", span))
+            pending = None
     for pat in (_RANGE, _RANGE4):
         for m in scan(pat, clock_win):
             if _overlaps(taken, m.start(), m.end()):
