@@ -50,6 +50,8 @@ _NOT_THIS = re.compile(
     # "more than half in counseling/coordination": an E/M time statement, not psychotherapy time
     r"|\b(?:more than|over|greater than|>)\s*(?:half|50\s*%)[^.;]*"
 )
+_UNCHECKED = re.compile(r"\[\s*\]\s*$")  # an empty checkbox: "[ ] 53+ min"
+_PLUS = re.compile(r"(?:\+|\bplus|\band then)\s*$")  # "25 min (alone) + 10 min (with spouse)"
 _BLOCK = re.compile(r"\b(?:portions?|blocks?|parts?)\b")
 _ADD = re.compile(r"\b(?:another|additional|second|2nd|further|again)\b")
 _PAST = re.compile(r"\b(?:spent|was|were|lasted|met|provided|held|conducted|today)\b")
@@ -155,7 +157,7 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
     add = between is not None and bool(_JOIN.match(between) or _ADD.search(lab))
     portion = bool(C.portion.search(lab[-20:]))
 
-    if e.estimate:
+    if e.estimate or _UNCHECKED.search(lab):
         return "activity", portion, add
     hyphen = re.search(r"-\s*(?:minutes?|mins?|hours?|hrs?)\s*$", head)
     if hyphen:  # "a 30-min slot", "10-minute call": the noun says what it is
@@ -191,7 +193,12 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
         fam = _nearest(C, value) or _nearest(C, field)
     if fam is None and boundary.strip() in ("|", "") and not lab.strip() and m_add is None:
         fam = _nearest(C, _previous_field(low, lab_start - 1)) if lab_start > line_start else None
-    if fam is None and prev is not None and between is not None and (_JOIN.match(between) or m_add):
+    if (
+        fam is None
+        and prev is not None
+        and between is not None
+        and (_JOIN.match(between) or m_add or _PLUS.search(between))
+    ):
         return "inherit", portion, True
     if fam is None:
         fam = _nearest(C, rest, last=False)

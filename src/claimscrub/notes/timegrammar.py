@@ -38,8 +38,10 @@ _DURATION = re.compile(
     r"|(?P<hh>\d)h(?P<hhm>[0-5]\d)m?"
     # half an hour / a half hour / half-hour
     r"|(?P<half>half an? hour|a half[- ]hour|half[- ]hour)"
-    # 25 minutes, fifty-five minutes, 25-minute, 25min
-    rf"|(?P<m>{_NUM})\s*-?\s*{_MIN_UNIT}"
+    # thirty-eight (38) minutes
+    rf"|{_WORDNUM}\s*\((?P<pd>\d{{1,3}})\)\s*{_MIN_UNIT}"
+    # 25 minutes, fifty-five minutes, 25-minute, 25min, 53+ minutes
+    rf"|(?P<m>{_NUM})\+?\s*-?\s*{_MIN_UNIT}"
     # 53m (lower-case m only: "67M" is an age and sex)
     r"|(?P<lm>\d{1,3})m(?=[\s.,;:)]|$)"
     # 53' (a prime after a number is minutes)
@@ -84,7 +86,7 @@ _LABELED_CLOCK = re.compile(
 _PAIR_REACH = 250  # a stop time belongs to the start time before it within this many characters
 # "Psychotherapy minutes: 75", "Time (min): 40": the unit is in the field name
 _FIELD = re.compile(
-    r"(?P<label>\b[a-z][a-z /&()+-]{0,40}?(?:minutes|mins?|min\.)\)?)\s*[:=]\s*(?P<n>\d{1,3})"
+    r"(?:minutes|mins?|min\.)(?:\s+(?:of\s+)?[a-z][a-z ]{0,25}?)?\)?\s*(?:[:=]|\s-)\s*(?P<n>\d{1,3})"
     r"(?![\d:.]|\s*(?:min|hr|h\b|%|mg|x\b|/))"
 )
 # "Duration: 0:53", "Session length 1:05": hours and minutes of a length, not a clock time
@@ -207,6 +209,8 @@ def _duration_minutes(g: dict[str, str | None]) -> int:
         return 30
     if g["lm"]:
         return int(g["lm"])
+    if g["pd"]:
+        return int(g["pd"])
     if g["h"]:
         return round(number(g["h"]) * 60 + (30 if g["hhalf"] else 0) + number(g["hm"]))
     return round(number(g["m"]))
