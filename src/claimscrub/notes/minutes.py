@@ -32,7 +32,7 @@ _PARTITIVE = re.compile(
     r"^\s*\)?\s*of (?:the |this |today's |a |an )?(?:\d+[- ]?min(?:ute)?s?\s+|[a-z-]+[- ]min(?:ute)?\s+)?"
     r"(?:visit|session|appointment|hour|time|encounter)\b"
 )
-_POINT = re.compile(r"\b(?:at|by|within|after|in|x|every|than|>|<)\s*(?:about|around|approx\.?|~)?\s*$")
+_POINT = re.compile(r"\b(?:at|by|within|after|in|every|than|>|<)\s*(?:about|around|approx\.?|~)?\s*$")
 _ADJECTIVE = re.compile(r"^\s*(?:long\s+)?([a-z][a-z/&-]*(?:\s+[a-z][a-z/&-]*)?)")
 _JOIN = re.compile(r"^[\s,;:+&()/-]*(?:and|then|plus|\+|&)?[\s,;:()/-]*$")
 # words right after a duration that say what it was: "22 minutes in psychotherapy",
@@ -50,6 +50,7 @@ _NOT_THIS = re.compile(
     # "more than half in counseling/coordination": an E/M time statement, not psychotherapy time
     r"|\b(?:more than|over|greater than|>)\s*(?:half|50\s*%)[^.;]*"
 )
+_SESSION_NOUN = re.compile(r"\s*(?:long\s+)?sessions?\b")
 _UNCHECKED = re.compile(r"\[\s*\]\s*$")  # an empty checkbox: "[ ] 53+ min"
 _PLUS = re.compile(r"(?:\+|\bplus|\band then)\s*$")  # "25 min (alone) + 10 min (with spouse)"
 _BLOCK = re.compile(r"\b(?:portions?|blocks?|parts?)\b")
@@ -168,6 +169,8 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
         if noun_family in ("therapy", "session", "med", "call", "visit", "monitoring"):
             return noun_family, portion, add
         return "activity", portion, add
+    if e.kind != "range" and _SESSION_NOUN.match(after) and not C.future.search(lab):
+        return "session", portion, add  # "a 50 min session"
     if e.kind != "range" and C.frequency_after.search(after):
         return "activity", portion, add
     if point and not portion:

@@ -24,7 +24,7 @@ _ONES = "one|two|three|four|five|six|seven|eight|nine"
 _TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _WORDNUM = rf"(?:(?:{'|'.join(_TENS)})(?:[- ]?(?:{_ONES}))?|{_TEENS}|{_ONES})"
 _NUM = rf"(?:\d{{1,3}}(?:\.\d+)?|\.\d+|{_WORDNUM})"
-_MIN_UNIT = r"(?:minutes?|mins?\.?)"
+_MIN_UNIT = r"(?:minutes?|mins?\.?|minutos?)"
 _MIN_AFTER_HOUR = r"(?:minutes?|mins?\.?|m(?=[\s.,;:)/]|$))"
 _HOUR_UNIT = r"(?:hours?|hrs?\.?|h(?=[\s.,;:)/]|$))"
 
@@ -98,7 +98,7 @@ _HMM = re.compile(
 # around these anchors (notes are mostly doses, dates and prose).
 _ANCHOR = re.compile(
     r"(?P<clock>\d(?::[0-5]\d|h[0-5]\d|\s*[ap]\.?\s?m\b|\s*[ap](?![a-z])|\d\d\d(?<![/.]\d{4})(?!\d))|noon)"
-    r"|(?P<unit>\d(?:\s*(?:h\b|hrs?\b|hours?\b|m\b|min|'|\+)|h\d)|minute|mins?\b|hour|hrs?\b|half)"
+    r"|(?P<unit>\d(?:\s*(?:h\b|hrs?\b|hours?\b|m\b|min|'|\+)|h\d)|minut[eo]|mins?\b|hour|hrs?\b|half)"
 )
 # how far around an anchor a clock expression (with its labels) or a duration can reach
 _CLOCK_REACH, _UNIT_BEFORE, _UNIT_AFTER = 48, 40, 24
