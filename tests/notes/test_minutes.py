@@ -55,6 +55,7 @@ def test_clock_ranges(text, minutes):
         ("began at 3:02 pm and ended at 3:40 pm", 38),
         ("started 0905, ended 0950", 45),
         ("In: 10:00 / Out: 10:45", 45),
+        ("Session started late at 10:12 (stuck in traffic on I-25, used grounding) and ended at 10:55", 43),
     ],
 )
 def test_start_stop_pairs(text, minutes):
@@ -82,6 +83,15 @@ def test_start_stop_pairs(text, minutes):
         ("1.5 hours", 90),
         ("an hour and a half", 90),
         ("2 hours", 120),
+        (".75 hr", 45),
+        ("1.25 hours", 75),
+        ("thirty-eight (38) minutes", 38),
+        ("53+ minutes", 53),
+        ("53m", 53),
+        ("45 minutos", 45),
+        ("Duration: 0:53", 53),
+        ("20 + 15 min", 35),
+        ("Minutes of psychotherapy: 26", 26),
     ],
 )
 def test_durations(text, minutes):
@@ -165,6 +175,13 @@ def test_words_to_numbers():
         ("Therapy session 3:10 PM - 4:02 PM. Pt arrived 10 minutes late.", 52),
         ("Psychotherapy (90837), 60 minutes. Imaginal exposure x 35 min, processing x 20 min.", 60),
         ("Psychotherapy 16 min: stimulus control (out of bed if awake >20 min).", 16),
+        ("Psychotherapy x 30 min.", 30),
+        ("Psychotherapy note\nImaginal exposure x 35 min within a 50 min session.", 50),
+        ("15 minutes of the 40-minute visit were psychotherapy.", 15),
+        ("Time: CPT 40' | med evaluation 10'", 40),  # CPT here is cognitive processing therapy
+        ("Therapy form\nLength: [ ] 16-37 min [x] 38-52 min\nActual: 41 min", 41),  # checkbox form
+        ("Psychotherapy: 25 minutes (patient alone) + 10 minutes (with spouse).", 35),
+        ("Psychotherapy: 0915-0957. Medication review afterwards.", 42),
         ("Therapy session - 45 min. Next session planned as 90 min.", 45),
     ],
 )
@@ -195,6 +212,11 @@ def test_psychotherapy_minutes(text, minutes):
         "BHC f/u in 2 wks (30-min slot).",
         "Sleep window 12:30-6:30 am. Falls asleep within 20-30 min.",
         "Booked for a 30-min med follow-up; video froze, postponed.",
+        "Time spent: 30 min, more than half in counseling/coordination. Continue sertraline.",
+        "Prescribing psychologist - pharmacotherapy + supportive psychotherapy\nVisit time 45 min.",
+        "Psychotherapy note\nShe felt nauseated for about an hour after the last treatment.",
+        "Psychotherapy note\nGoal: cut re-checking from ~3 hrs/night to under 1 hr.",
+        "Psychotherapy note - code only. CPT 90834",
         # blank template fields
         "Psychotherapy time: *** min\nTotal time: ***",
     ],
