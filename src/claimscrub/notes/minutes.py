@@ -51,6 +51,7 @@ _NOT_THIS = re.compile(
     r"|\b(?:more than|over|greater than|>)\s*(?:half|50\s*%)[^.;]*"
 )
 _SESSION_NOUN = re.compile(r"\s*(?:long\s+)?sessions?\b")
+_CHECKED = re.compile(r"[\[(]\s*[x\u2713\u2714]\s*[\])]\s*$")
 _UNCHECKED = re.compile(r"\[\s*\]\s*$")  # an empty checkbox: "[ ] 53+ min"
 _PLUS = re.compile(r"(?:\+|\bplus|\band then)\s*$")  # "25 min (alone) + 10 min (with spouse)"
 _BLOCK = re.compile(r"\b(?:portions?|blocks?|parts?)\b")
@@ -160,6 +161,9 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
 
     if e.estimate or _UNCHECKED.search(lab):
         return "activity", portion, add
+    if _CHECKED.search(lab):  # "Duration: [ ] 30 min [x] 45 min": the field's purpose
+        field = low[line_start : e.start].split(":", 1)[0] if ":" in low[line_start : e.start] else ""
+        return (_nearest(C, field) or "generic"), portion, False
     hyphen = re.search(r"-\s*(?:minutes?|mins?|hours?|hrs?)\s*$", head)
     if hyphen:  # "a 30-min slot", "10-minute call": the noun says what it is
         m = _ADJECTIVE.match(after)
