@@ -176,6 +176,13 @@ def test_words_to_numbers():
         ("Psychotherapy (90837), 60 minutes. Imaginal exposure x 35 min, processing x 20 min.", 60),
         ("Psychotherapy 16 min: stimulus control (out of bed if awake >20 min).", 16),
         ("Psychotherapy x 30 min.", 30),
+        ("Psychotherapy form\nDuration: [ ] 30 min [x] 45 min [ ] 60 min", 45),
+        (
+            "Psychotherapy note\nSession 45 min. Works the 3:00-11:00 pm shift; bedtime 10:30 pm - 6:30 am.",
+            45,
+        ),
+        ("Psychotherapy note\nLast session was 45 min; today's session 50 min.", 50),
+        ("Video session 10:00-10:50; connection lost 10:20-10:25, resumed by phone.", 50),
         ("Psychotherapy note\nImaginal exposure x 35 min within a 50 min session.", 50),
         ("15 minutes of the 40-minute visit were psychotherapy.", 15),
         ("Time: CPT 40' | med evaluation 10'", 40),  # CPT here is cognitive processing therapy
@@ -223,6 +230,19 @@ def test_psychotherapy_minutes(text, minutes):
 )
 def test_not_psychotherapy_minutes(text):
     assert minutes_of(text) is None
+
+
+def test_caller_guess_alone_does_not_make_a_total_into_session_time():
+    note = "Follow-up\nMeds reviewed. Time: 15 minutes. Total time 25 min."
+    low = normalise(note)
+    assert therapy_minutes([], note, True, low)[0] == 15  # the caller says psychotherapy-only
+    assert therapy_minutes([], note, False, low)[0] is None
+    assert (
+        therapy_minutes(
+            [], "Follow-up\nTotal time 25 min.", True, normalise("Follow-up\nTotal time 25 min.")
+        )[0]
+        is None
+    )
 
 
 def test_reader_reports_minutes_and_evidence():

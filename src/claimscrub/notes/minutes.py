@@ -244,18 +244,20 @@ def candidates(segs: list[Segment], text: str, low: str | None = None) -> list[C
     return out
 
 
-def _is_therapy_note(low: str, given: bool) -> bool:
-    """A psychotherapy-only note: its session time is psychotherapy time."""
+def _therapy_note(low: str, given: bool) -> str | None:
+    """Is this a psychotherapy-only note, whose session time is psychotherapy time?
+
+    "titled" when its title or billing says so, "given" when only the caller thinks so (then a
+    bare "total time" is not taken as the session), None when it is not.
+    """
     C = _cues()
     line = re.split(r"[.;]\s", low.lstrip().split("\n", 1)[0][:160], maxsplit=1)[0]
     title = " ".join(line.split()[:5])  # a header names its kind first: "ERP session #6", "Couples therapy"
-    if C.med_title.search(line):
-        return False
-    billed_em = _EM_CODE.search(low) is not None
-    if billed_em:
-        return False
-    titled = bool(C.family["therapy"].search(title) or C.family["session"].search(title))
-    return titled or bool(_THERAPY_CODE.search(low)) or given
+    if C.med_title.search(line) or _EM_CODE.search(low):
+        return None
+    if C.family["therapy"].search(title) or C.family["session"].search(title) or _THERAPY_CODE.search(low):
+        return "titled"
+    return "given" if given else None
 
 
 def _union(spans: list[tuple[int, int]]) -> int:
@@ -320,20 +322,17 @@ def therapy_minutes(
         if med_parts and total is not None and len(span) == len(therapy) == 1:
             return _subtract(span[0], med_parts)  # "Psychotherapy 1:00-1:50, first 15 min med review"
         return _result(total, therapy)
-    therapy_note = _is_therapy_note(low, therapy_only)
+    kind = _therapy_note(low, therapy_only)
     if med_parts:
         labels = ["session"]
-        if therapy_note or _remainder_stated(C, low):
-            labels += [
-                "generic",
-                "visit",
-            ]  # "total 45 minutes, the first 10 med review, the remainder psychotherapy"
+        if kind or _remainder_stated(C, low):
+            labels += ["generic", "visit"]  # "total 45 min, first 10 med review, remainder psychotherapy"
         for c in counted:
             if c.label in labels and not c.portion:
                 return _subtract(c, med_parts)
         return None, []
-    if therapy_note:  # the session's own length; a "total time" only when nothing else is given
-        for labels in (_COUNTED, ("visit",)):
+    if kind:  # the session's own length; a "total time" only when nothing else is given
+        for labels in (_COUNTED, ("visit",)) if kind == "titled" else (_COUNTED,):
             chosen = [c for c in counted if c.label in labels and not c.portion]
             if chosen:
                 return _result(_combine(chosen), chosen)
