@@ -176,6 +176,8 @@ def test_words_to_numbers():
         ("Psychotherapy (90837), 60 minutes. Imaginal exposure x 35 min, processing x 20 min.", 60),
         ("Psychotherapy 16 min: stimulus control (out of bed if awake >20 min).", 16),
         ("Psychotherapy x 30 min.", 30),
+        ("Total minutes: 60 (visit)\nContinue sertraline.\nPsychotherapy 30 min.", 30),
+        ("Psychotherapy note\nSession length: 50\nPlan: weekly.", 50),
         ("Psychotherapy form\nDuration: [ ] 30 min [x] 45 min [ ] 60 min", 45),
         (
             "Psychotherapy note\nSession 45 min. Works the 3:00-11:00 pm shift; bedtime 10:30 pm - 6:30 am.",

@@ -88,6 +88,9 @@ _PAIR_REACH = 250  # a stop time belongs to the start time before it within this
 _FIELD = re.compile(
     r"(?:minutes|mins?|min\.)(?:\s+(?:of\s+)?[a-z][a-z ]{0,25}?)?\)?\s*(?:[:=]|\s-)\s*(?P<n>\d{1,3})"
     r"(?![\d:.]|\s*(?:min|hr|h\b|%|mg|x\b|/))"
+    # "Session length: 50", "Psychotherapy time: 38": a session field written without a unit
+    r"|(?:session|therapy|psychotherapy)\s+(?:time|length|duration)\s*[:=]\s*(?P<n2>\d{2,3})"
+    r"(?![\d:./-]|[ \t]*(?:[a-z%]|\d))"
 )
 # "Duration: 0:53", "Session length 1:05": hours and minutes of a length, not a clock time
 _HMM = re.compile(
@@ -98,7 +101,8 @@ _HMM = re.compile(
 # around these anchors (notes are mostly doses, dates and prose).
 _ANCHOR = re.compile(
     r"(?P<clock>\d(?::[0-5]\d|h[0-5]\d|\s*[ap]\.?\s?m\b|\s*[ap](?![a-z])|\d\d\d(?<![/.]\d{4})(?!\d))|noon)"
-    r"|(?P<unit>\d(?:\s*(?:h\b|hrs?\b|hours?\b|m\b|min|'|\+)|h\d)|minut[eo]|mins?\b|hour|hrs?\b|half)"
+    r"|(?P<unit>\d(?:\s*(?:h\b|hrs?\b|hours?\b|m\b|min|'|\+)|h\d)|minut[eo]|mins?\b|hour|hrs?\b|half"
+    r"|(?:time|length|duration)\s*[:=]\s*(?=\d))"
 )
 # how far around an anchor a clock expression (with its labels) or a duration can reach
 _CLOCK_REACH, _UNIT_BEFORE, _UNIT_AFTER = 48, 40, 24
@@ -246,7 +250,7 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
         return []
     out: list[TimeExpr] = []
     taken: list[tuple[int, int]] = []
-    n = len(low)
+    size = len(low)
 
     def add(expr: TimeExpr) -> None:
         out.append(expr)
@@ -255,7 +259,7 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
     def scan(pat: re.Pattern[str], windows: list[list[int]]) -> list[re.Match[str]]:
         found: list[re.Match[str]] = []
         for ws, we in windows:
-            for m in pat.finditer(low, ws, min(we, n)):
+            for m in pat.finditer(low, ws, min(we, size)):
                 if not found or m.start() >= found[-1].end():
                     found.append(m)
         return found
@@ -298,9 +302,9 @@ def find(low: str, text: str | None = None) -> list[TimeExpr]:
         if not _overlaps(taken, m.start(), m.end()):
             add(TimeExpr(m.start(), m.end(), 0, "duration", estimate=True))
     for m in scan(_FIELD, unit_win):
-        s = m.start("n")
+        s = m.start("n") if m.group("n") else m.start("n2")
         if not _overlaps(taken, s, m.end()):
-            n = int(m.group("n"))
+            n = int(m.group("n") or m.group("n2"))
             if 0 < n <= MAX_MINUTES:
                 add(TimeExpr(s, m.end(), n, "field"))
     for m in scan(_DURATION, unit_win):
