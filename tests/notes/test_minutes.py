@@ -176,6 +176,9 @@ def test_words_to_numbers():
         ("Psychotherapy (90837), 60 minutes. Imaginal exposure x 35 min, processing x 20 min.", 60),
         ("Psychotherapy 16 min: stimulus control (out of bed if awake >20 min).", 16),
         ("Psychotherapy x 30 min.", 30),
+        ("Therapy note\nScheduled: 2:00-2:50 | Actual: 2:10-2:50", 40),
+        ("Therapy 3:00 to 3:45 minus 10 minutes for med review.", 35),
+        ("Psychiatry visit. Vitals 09:05.\nBilling: 99214-25, 90833 (psychotherapy time 20 minutes).", 20),
         ("Total minutes: 60 (visit)\nContinue sertraline.\nPsychotherapy 30 min.", 30),
         ("Psychotherapy note\nSession length: 50\nPlan: weekly.", 50),
         ("Psychotherapy form\nDuration: [ ] 30 min [x] 45 min [ ] 60 min", 45),
@@ -226,6 +229,8 @@ def test_psychotherapy_minutes(text, minutes):
         "Psychotherapy note\nShe felt nauseated for about an hour after the last treatment.",
         "Psychotherapy note\nGoal: cut re-checking from ~3 hrs/night to under 1 hr.",
         "Psychotherapy note - code only. CPT 90834",
+        "LAI clinic\nArrived 10:00. Paliperidone 156 mg given 10:15; observed until 10:30.",
+        "Psychiatry f/u. Pt seen 2:00-2:30 for med mgmt and supportive therapy.",
         # blank template fields
         "Psychotherapy time: *** min\nTotal time: ***",
     ],

@@ -210,8 +210,10 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
     if fam is None:
         fam = _nearest(C, rest, last=False)
     if fam is None:
+        own_field = ":" in lab or _GENERIC.search(lab) is not None  # "| Actual: 2:10-2:50"
         if e.kind == "range" and prev is not None and prev.kind == "range" and prev.end >= line_start:
-            return "inherit", portion, True
+            if not own_field:
+                return "inherit", portion, True
         generic = e.kind in ("range", "field") or _GENERIC.search(lab) is not None
         return ("generic" if generic else "none"), portion, add
     if fam == "session":
