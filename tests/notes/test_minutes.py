@@ -229,6 +229,7 @@ def test_psychotherapy_minutes(text, minutes):
         "Psychotherapy note\nShe felt nauseated for about an hour after the last treatment.",
         "Psychotherapy note\nGoal: cut re-checking from ~3 hrs/night to under 1 hr.",
         "Psychotherapy note - code only. CPT 90834",
+        "Psychotherapy note\nWorry time 7:00-7:15 pm nightly.",
         "LAI clinic\nArrived 10:00. Paliperidone 156 mg given 10:15; observed until 10:30.",
         "Psychiatry f/u. Pt seen 2:00-2:30 for med mgmt and supportive therapy.",
         # blank template fields

@@ -82,6 +82,7 @@ class _Cues:
     any_family: re.Pattern[str]
     future: re.Pattern[str]
     frequency_after: re.Pattern[str]
+    moment_after: re.Pattern[str]
     portion: re.Pattern[str]
     remainder: re.Pattern[str]
     remainder_therapy: re.Pattern[str]
@@ -105,6 +106,7 @@ def _cues() -> _Cues:
         re.compile(named),
         re.compile(_words(raw["future"])),
         re.compile(r"^\W{0,4}" + _words(raw["frequency_after"])),
+        re.compile(r"^\W{0,4}" + _words(raw["moment_after"])),
         re.compile(_words(raw["portion"]) + r"\s*(?:~|about|approx\.?)?\s*$"),
         re.compile(rem),
         re.compile(rem + r"[^.\n]{0,40}?" + _words(raw["therapy"])),
@@ -175,7 +177,7 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
         return "activity", portion, add
     if e.kind != "range" and _SESSION_NOUN.match(after) and not C.future.search(lab):
         return "session", portion, add  # "a 50 min session"
-    if e.kind != "range" and C.frequency_after.search(after):
+    if C.frequency_after.search(after) or (e.kind != "range" and C.moment_after.search(after)):
         return "activity", portion, add
     if point and not portion:
         return "activity", portion, add
