@@ -39,6 +39,8 @@ def minutes_of(text: str) -> int | None:
         ("14h05-14h50", 45),
         ("23:40-00:20", 40),  # crosses midnight
         ("from 10:15 until 11:05", 50),
+        ("14:00 hrs to 14:50 hrs", 50),
+        ("1400h-1450h", 50),
     ],
 )
 def test_clock_ranges(text, minutes):
@@ -82,6 +84,7 @@ def test_start_stop_pairs(text, minutes):
         ("half an hour", 30),
         ("1.5 hours", 90),
         ("an hour and a half", 90),
+        ("1 hour & 10 minutes", 70),
         ("2 hours", 120),
         (".75 hr", 45),
         ("1.25 hours", 75),
@@ -176,6 +179,7 @@ def test_words_to_numbers():
         ("Psychotherapy (90837), 60 minutes. Imaginal exposure x 35 min, processing x 20 min.", 60),
         ("Psychotherapy 16 min: stimulus control (out of bed if awake >20 min).", 16),
         ("Psychotherapy x 30 min.", 30),
+        ("Psychotherapy note\nAn hour-long session today.", 60),
         ("Therapy note\nScheduled: 2:00-2:50 | Actual: 2:10-2:50", 40),
         ("Therapy 3:00 to 3:45 minus 10 minutes for med review.", 35),
         ("Psychiatry visit. Vitals 09:05.\nBilling: 99214-25, 90833 (psychotherapy time 20 minutes).", 20),

@@ -50,7 +50,7 @@ _NOT_THIS = re.compile(
     # "more than half in counseling/coordination": an E/M time statement, not psychotherapy time
     r"|\b(?:more than|over|greater than|>)\s*(?:half|50\s*%)[^.;]*"
 )
-_SESSION_NOUN = re.compile(r"\s*(?:long\s+)?sessions?\b")
+_SESSION_NOUN = re.compile(r"[\s-]*(?:long\s+)?(?:(?:psycho)?therapy\s+)?sessions?\b")
 _CHECKED = re.compile(r"[\[(]\s*[x\u2713\u2714]\s*[\])]\s*$")
 _UNCHECKED = re.compile(r"\[\s*\]\s*$")  # an empty checkbox: "[ ] 53+ min"
 _PLUS = re.compile(r"(?:\+|\bplus|\band then)\s*$")  # "25 min (alone) + 10 min (with spouse)"

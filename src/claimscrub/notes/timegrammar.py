@@ -33,7 +33,7 @@ _DURATION = re.compile(
     # 1 hr 5 min, one hour and ten minutes, 1h 10m
     rf"(?P<h>(?:{_NUM}|an?)(?:\s+and\s+a\s+half)?|half an?|a half)\s*-?\s*{_HOUR_UNIT}"
     r"(?P<hhalf>\s+and\s+a\s+half)?"
-    rf"(?:\s*(?:and\s+|,\s*)?(?P<hm>{_NUM})\s*-?\s*{_MIN_AFTER_HOUR})?"
+    rf"(?:\s*(?:and\s+|&\s*|,\s*)?(?P<hm>{_NUM})\s*-?\s*{_MIN_AFTER_HOUR})?"
     # 1h05, 1h05m
     r"|(?P<hh>\d)h(?P<hhm>[0-5]\d)m?"
     # half an hour / a half hour / half-hour
@@ -63,11 +63,17 @@ _MERIDIEM = r"(?:\s*(?P<{n}s>[ap]\.?\s?m(?:\.(?=[\w,;)]))?|[ap])(?![a-z]))?"
 _CLOCK = r"(?:(?P<{n}noon>noon)|(?P<{n}h>[01]?\d|2[0-3])(?:[:h](?P<{n}m>[0-5]\d))?" + _MERIDIEM + ")"
 _CLOCK4 = r"(?P<{n}h>[01]\d|2[0-3])(?P<{n}m>[0-5]\d)"
 _TO = r"\s*(?:-+|to|until|till|through|thru)\s*"
+_HRS = r"(?:\s*(?:hrs?|h)\b)?"  # "14:00 hrs to 14:50 hrs", "1400h-1450h"
 _RANGE = re.compile(
-    r"(?<![\w/:.-])" + _CLOCK.format(n="a") + _TO + _CLOCK.format(n="b") + r"(?![\w/]|[:.]\d|\s*(?:mg|%))"
+    r"(?<![\w/:.-])"
+    + _CLOCK.format(n="a")
+    + _HRS
+    + _TO
+    + _CLOCK.format(n="b")
+    + r"(?![\w/]|[:.]\d|\s*(?:mg|%))"
 )
 _RANGE4 = re.compile(
-    r"(?<![\w/:.-])" + _CLOCK4.format(n="a") + _TO + _CLOCK4.format(n="b") + r"(?![\w/:-]|\.\d)"
+    r"(?<![\w/:.-])" + _CLOCK4.format(n="a") + _HRS + _TO + _CLOCK4.format(n="b") + _HRS + r"(?![\w/:-]|\.\d)"
 )
 
 _PURPOSE_WORD = r"(?:(?:session|visit|appt|call|treatment|therapy|psychotherapy)\s+)?"
