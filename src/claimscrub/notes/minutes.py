@@ -27,6 +27,7 @@ __all__ = ["MAX_MINUTES", "Candidate", "candidates", "range_minutes", "therapy_m
 _FAMILIES = ("therapy", "session", "med", "visit", "call", "monitoring", "activity")
 _COUNTED = ("therapy", "session", "generic")
 _GENERIC = re.compile(r"\b(?:time|duration|length|start|stop|end|minutes|mins?|total time|actual)\b")
+_GENERIC_FIELD = re.compile(r"^\s*(?:actual\s+)?(?:time|duration|length|minutes|mins?)\s*[:=-]?\s*$")
 _BOUNDARY = re.compile(r"\.(?=\s)|[;!?|\n]|\s{3,}")
 _PARTITIVE = re.compile(
     r"^\s*\)?\s*of (?:the |this |today's |a |an )?(?:\d+[- ]?min(?:ute)?s?\s+|[a-z-]+[- ]min(?:ute)?\s+)?"
@@ -200,7 +201,8 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
     if fam is None:
         field, value = lab.rsplit(":", 1) if ":" in lab else ("", lab)
         fam = _nearest(C, value) or _nearest(C, field)
-    if fam is None and boundary.strip() in ("|", "") and not lab.strip() and m_add is None:
+    bare = not lab.strip() or _GENERIC_FIELD.match(lab) is not None  # "... | Time: 25 min"
+    if fam is None and boundary.strip() in ("|", "") and bare and m_add is None:
         fam = _nearest(C, _previous_field(low, lab_start - 1)) if lab_start > line_start else None
     if (
         fam is None
