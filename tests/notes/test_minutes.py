@@ -179,6 +179,8 @@ def test_words_to_numbers():
         ("Psychotherapy (90837), 60 minutes. Imaginal exposure x 35 min, processing x 20 min.", 60),
         ("Psychotherapy 16 min: stimulus control (out of bed if awake >20 min).", 16),
         ("Psychotherapy x 30 min.", 30),
+        ("E/M (15 min) and psychotherapy (20 min).", 20),
+        ("A twenty-minute psychotherapy session.", 20),
         ("Med visit. Sertraline continued.\nPsychotherapy: [x] Yes [ ] No   Time: 25 min", 25),
         ("Psychotherapy time: 45 min (start 3:00, end 3:45)", 45),
         ("Psychotherapy note\nAn hour-long session today.", 60),
@@ -237,6 +239,7 @@ def test_psychotherapy_minutes(text, minutes):
         "Psychotherapy note - code only. CPT 90834",
         "Psychotherapy note\nWorry time 7:00-7:15 pm nightly.",
         "Med visit.\nVisit: med management   Time: 25 min",
+        "Sertraline continued. Counseling/coordination of care 20 min.",
         "LAI clinic\nArrived 10:00. Paliperidone 156 mg given 10:15; observed until 10:30.",
         "Psychiatry f/u. Pt seen 2:00-2:30 for med mgmt and supportive therapy.",
         # blank template fields

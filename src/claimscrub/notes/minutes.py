@@ -27,6 +27,8 @@ __all__ = ["MAX_MINUTES", "Candidate", "candidates", "range_minutes", "therapy_m
 _FAMILIES = ("therapy", "session", "med", "visit", "call", "monitoring", "activity")
 _COUNTED = ("therapy", "session", "generic")
 _GENERIC = re.compile(r"\b(?:time|duration|length|start|stop|end|minutes|mins?|total time|actual)\b")
+# E/M "counseling and coordination of care" is visit time, not psychotherapy
+_EM_COUNSELING = re.compile(r"counsel(?:l)?ing\s*(?:and|/|&)\s*coordination(?:\s+of\s+care)?")
 _GENERIC_FIELD = re.compile(r"^\s*(?:actual\s+)?(?:time|duration|length|minutes|mins?)\s*[:=-]?\s*$")
 _BOUNDARY = re.compile(r"\.(?=\s)|[;!?|\n]|\s{3,}")
 _PARTITIVE = re.compile(
@@ -147,7 +149,7 @@ def _purpose(C: _Cues, low: str, e: TimeExpr, prev: TimeExpr | None) -> tuple[st
     if prev is not None and prev.end > floor:
         floor = prev.end
     lab_start, boundary = _label_start(low, e.start, floor)
-    lab = _NOT_THIS.sub(" ", low[lab_start : e.start])
+    lab = _EM_COUNSELING.sub(" visit ", _NOT_THIS.sub(" ", low[lab_start : e.start]))
     point = _POINT.search(lab) is not None  # "at 40 min", "within 15 min": a moment, not a length
     head = low[e.start : e.end]
     if e.kind == "range" and not head[:1].isdigit():
