@@ -1,0 +1,234 @@
+"""Compositional cue families, read per clause on a drug-masked copy of the note.
+
+The rule detectors in ``elements`` match vocabularies; these families compose a few small
+word classes instead, so a new wording of the same idea still matches:
+
+- not performed: a management verb under a negation, with a medication (word or drug name)
+  as its object or subject ("did not address her olanzapine", "fluoxetine was not reviewed"),
+  a deferral of the medications ("med follow-up is postponed"), or "no medication management
+  took place";
+- action: a dose arrow before a drug ("↑ fluoxetine 20 mg"), a dose given at this visit
+  ("Administered naltrexone ER 380 mg IM today"), "go back to <drug>";
+- response: a state or change tied to a current drug ("mood has stayed steady on citalopram"),
+  a drug as the subject of an effect verb ("lithium maintaining euthymia", "the Pristiq is
+  still doing its job"), a change dated from the drug ("since I've been getting the shots ...
+  quieter"), credit given to the drug;
+- adherence: taking told as behavior (negated or partial taking or filling, all doses given,
+  refusals, counts, "took it this morning");
+- rationale: a risk weighed against a benefit in plain words; "as"/"since" reasons.
+
+Drug mentions are masked with ``§`` (current) or ``¦`` (not current) at their own offsets, so
+the patterns can say "a drug" without listing drugs and spans stay note offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ._doc import EXCLUDED_SECTIONS, ParsedNote
+from .lexicon import alt, lexicon
+
+Span = tuple[int, int, str]
+CUR = "\u00a7"  # §
+OTHER = "\u00a6"  # ¦
+
+
+@cache
+def _p() -> dict[str, re.Pattern[str]]:
+    npf = lexicon()["not_performed"]
+    med = alt(npf["med_words"] + ["med(?:ication)? follow[- ]?up", "med(?:ication)? f/u", "[§¦]+"])
+    neg = (
+        r"(?:did not|didn't|do not|don't|does not|doesn't|not|never|no time to|unable to|"
+        r"wasn't able to|were not|was not|wasn't|weren't|couldn't|could not|have not|haven't|has not|hasn't)"
+    )
+    verb = (
+        r"(?:address\w*|review\w*|discuss\w*|manag\w*|assess\w*|evaluat\w*|cover\w*|touch\w* on|"
+        r"get (?:to|into)|got (?:to|into)|go (?:over|into)|went (?:over|into)|gone (?:over|into)|"
+        r"weigh\w* in(?: on)?|talk\w* about|focus\w* on)"
+    )
+    happen = r"(?:took place|take place|happen\w*|occur\w*|was done|were done|done|performed)"
+    state = (
+        r"(?:steady|stable|euthymi\w*|better|improv\w*|calm\w*|sober|abstinent|remission|"
+        r"more (?:himself|herself|myself|themselves|like (?:himself|herself|myself))|"
+        r"like (?:himself|herself|myself|themselves) again|less (?:\w+)|fewer \w+|quieter|brighter|"
+        r"resolv\w*|settled|well controlled|controlled)"
+    )
+    effect = (
+        r"(?:maintain\w*|keep\w*|holding|doing (?:its|the|a (?:good|great|fine) )job|work\w*|help\w*|"
+        r"control\w*|curb\w*|stabiliz\w*|reduc\w*|cut\w* (?:down|back)|takes? (?:the (?:edge|fun)))"
+    )
+    drugish = r"(?:[§]+|(?:the |her |his |my |these |those )?(?:shots?|injections?|pills?|strips?|patch|meds?|medications?))"
+    return {
+        "np_neg_verb": re.compile(rf"\b{neg}\s+(?:\w+\s+){{0,2}}?{verb}\b(?:\s+\S+){{0,4}}?\s+(?:\w+\s+)?{med}"),
+        "np_subject": re.compile(
+            rf"(?<![a-z]){med}(?:\s+\S+){{0,4}}?\s+(?:was|were|is|are|has|have)?\s*(?:not|never|n't)\s+"
+            rf"(?:been\s+)?{verb}"
+        ),
+        "np_happen": re.compile(
+            rf"\bno\s+{med}(?:\s+\w+){{0,2}}?\s+{happen}|(?<![a-z]){med}(?:\s+\w+){{0,2}}?\s+"
+            rf"(?:did not|didn't|does not|doesn't|was not|wasn't|not)\s+{happen}"
+        ),
+        "np_defer": re.compile(
+            rf"(?<![a-z]){med}(?:\s+\S+){{0,3}}?\s+(?:is|are|was|were|will be|to be)?\s*"
+            r"(?:postponed|set aside|put aside|deferred|tabled|left for|stays? with|remains? with|pushed)\b"
+            r"|\b(?:set|put|left|leave|leaving) (?:aside|alone)\s+(?:\S+\s+){0,2}?" + med
+        ),
+        "act_arrow": re.compile(r"[\u2191\u2193^]\s*(?:to\s+)?[§¦]"),
+        "act_admin": re.compile(
+            r"\b(?:administered|gave|given|injected)\s+(?:\S+\s+){0,2}?[§¦]"
+            r"|[§¦][^.;]{0,40}?\b(?:administered|given|injected)\b(?! (?:in|at) the (?:ed|er|hospital))"
+        ),
+        "act_back": re.compile(r"\b(?:go|going|went) back (?:to|on)\s+(?:\w+\s+)?[§¦]"),
+        "resp_state_on": re.compile(rf"\b{state}\b[^.;]{{0,40}}?\b(?:on|with|since)\s+(?:the\s+|her\s+|his\s+)?§"),
+        "resp_subject": re.compile(
+            rf"{drugish}(?:\s+\w+){{0,3}}?\s+(?:is\s+|has been\s+|was\s+|seems\s+|appears\s+)?"
+            rf"(?:still\s+|really\s+|definitely\s+|clearly\s+)?{effect}\b"
+        ),
+        "resp_since": re.compile(
+            r"\bsince\s+(?:(?:i've|i have|he's|she's|they've|he has|she has|they have|pt has|pt's) been\s+)?"
+            r"(?:getting|taking|on|starting|started|using|receiving|the)\s+(?:the\s+|her\s+|his\s+|my\s+)?"
+            + drugish
+        ),
+        "resp_credit": re.compile(
+            r"\b(?:credits?|credited|attribut\w*)\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:to\s+)?[^.;]{0,25}?"
+            + drugish
+        ),
+        "resp_change": re.compile(
+            r"\b(?:more|less|fewer|quieter|better|worse|stopped|no longer|anymore|again|improv\w*|"
+            r"down|reduced|calmer|steadier|doesn't|don't|can|able)\b"
+        ),
+        "resp_not": re.compile(
+            r"\b(?:may|might|should|will|to|hope\w*|expect\w*|would|could|if|whether|goal)\s+(?:\w+\s+)?$"
+        ),
+        "adh_neg_take": re.compile(
+            r"\b(?:hasn't|has not|hadn't|had not|haven't|have not|not|never|didn't|did not|isn't|is not|"
+            r"wasn't|was not)\s+(?:been\s+)?(?:tak\w*|took|filled?|picked up|skipp\w*|miss\w*|refus\w*)\s+"
+            r"(?:any\b|it\b|them\b|a dose|doses?\b|(?:the|her|his|this)\s+(?:\w+\s+)?(?:dose|doses|med\w*|pills?|rx|prescription|script)|[§]|(?:the |her |his )?[§])"
+        ),
+        "adh_all": re.compile(
+            r"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|her\s+|his\s+)?(?:[§]+\s+)?(?:doses?|pills?|tablets?|"
+            r"films?|injections?|shots?)\s+(?:\w+\s+){0,2}?(?:given|taken|administered|received)\b"
+            r"|\btook (?:them|it|all(?: \w+)?) (?:\w+ )?all\b|\btook (?:them|it|all of them) (?:every|each)\b"
+        ),
+        "adh_refuse": re.compile(r"\b(?:\d+|no|any|several|two|three) refusals?\b|\brefused\s+(?:\w+\s+){0,2}?(?:doses?|meds?|§)"),
+        "adh_count": re.compile(
+            r"\b(?:medication|med|pill|film|tablet|capsule|strip|dose) counts?\b|\b(?:organi[sz]er|pill ?box|blister)\s+check"
+        ),
+        "adh_partial": re.compile(
+            r"\bonly\s+(?:takes?|taking|took|uses?|using)\s+(?:the\s+|her\s+|his\s+|[§]+\s+)?(?:morning|evening|am|pm|"
+            r"night(?:ly)?|bedtime|daytime)\s+dose"
+            r"|\btook\s+(?:it|them|[§]+|(?:her|his|the)\s+(?:\w+\s+)?(?:dose|meds?|pills?))\s+"
+            r"(?:this morning|today|last night|yesterday)\b"
+            r"|\b(?:refill\w*|filled|picked up)\s+(?:\w+\s+){0,3}?(?:on time|late|early|\d+ days? (?:late|early))"
+        ),
+        "rat_rb": re.compile(
+            r"\b(?:risks?|downsides?|harms?)\b[^.]{0,80}?\b(?:vs\.?|versus|against|outweigh\w*|benefits?|upside)\b"
+            r"|\b(?:benefits?|upside)\b[^.]{0,80}?\b(?:risks?|downsides?|harms?)\b"
+        ),
+        "rat_as": re.compile(
+            r"\b(?:as|since)\s+(?:(?:her|his|their|the|pt's|she|he|they|pt|patient|it|mood|sleep|anxiety|"
+            r"symptoms?|level|[a-z]+)\s+){1,3}?(?:is|are|was|were|has|have|had|remains?|persists?|continues?|"
+            r"reports?|prefers?|wants?|needs?|still|appears?|failed|tolerated)\b"
+        ),
+    }
+
+
+def masked(doc: ParsedNote) -> str:
+    """``doc.low`` with current drug mentions as ``§`` and other drug mentions as ``¦``."""
+    if not doc.mentions:
+        return doc.low
+    parts: list[str] = []
+    pos = 0
+    for m, cur in zip(doc.mentions, doc.current, strict=True):
+        if m.start < pos:
+            continue
+        parts.append(doc.low[pos : m.start])
+        parts.append((CUR if cur else OTHER) * (m.end - m.start))
+        pos = m.end
+    parts.append(doc.low[pos:])
+    return "".join(parts)
+
+
+def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard=None) -> list[Span]:
+    P = _p()
+    out: list[Span] = []
+    for cs, ce, _t, _seg in doc.clause_list:
+        ctext = text[cs:ce]
+        for n in names:
+            for m in P[n].finditer(ctext):
+                if guard is not None and not guard(n, ctext, m):
+                    continue
+                s, e = cs + m.start(), cs + m.end()
+                out.append((s, e, doc.text[s:e]))
+    return out
+
+
+def not_performed(doc: ParsedNote, text: str) -> list[Span]:
+    if not any(w in text for w in ("med", "pharm", "prescri", "psych", CUR, OTHER)):
+        return []
+    return _spans(doc, text, ("np_neg_verb", "np_subject", "np_happen", "np_defer"))
+
+
+def action(doc: ParsedNote, text: str) -> list[Span]:
+    P = _p()
+
+    def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
+        if name != "act_admin":
+            return True
+        return not re.search(
+            r"\b(?:ago|last (?:week|month|night)|yesterday|previously|was given|were given|in the (?:ed|er)|"
+            r"hospital|inpatient|prior)\b",
+            ctext,
+        )
+
+    if not (CUR in text or OTHER in text):
+        return []
+    del P
+    return _spans(doc, text, ("act_arrow", "act_admin", "act_back"), ok)
+
+
+def response(doc: ParsedNote, text: str) -> list[Span]:
+    if not doc.has_current:
+        return []
+    P = _p()
+
+    def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
+        if P["resp_not"].search(ctext[: m.start()][-30:]):
+            return False
+        if name == "resp_since":
+            return bool(P["resp_change"].search(ctext, m.end())) or bool(
+                P["resp_change"].search(ctext[: m.start()])
+            )
+        if name == "resp_subject":
+            return "§" in ctext or bool(re.search(r"\b(?:shot|injection|pill|strip|patch|med)", m.group()))
+        return True
+
+    return _spans(doc, text, ("resp_state_on", "resp_subject", "resp_since", "resp_credit"), ok)
+
+
+def adherence(doc: ParsedNote, text: str) -> list[Span]:
+    if not doc.has_current:
+        return []
+
+    def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
+        if name == "adh_refuse":
+            return CUR in ctext or bool(re.search(r"\b(?:doses?|meds?|medications?|pills?)\b", ctext))
+        return True
+
+    return _spans(doc, text, ("adh_neg_take", "adh_all", "adh_refuse", "adh_count", "adh_partial"), ok)
+
+
+def rationale(doc: ParsedNote, text: str, action_spans: list[Span]) -> list[Span]:
+    """Risk weighed against benefit anywhere in usable text; "as"/"since" reasons in a sentence
+    that holds a decision."""
+    if not (doc.has_current or action_spans):
+        return []
+    out = _spans(doc, text, ("rat_rb",), lambda n, c, m: not re.search(r"\bnot\s+(?:\w+\s+)?$", c[: m.start()]))
+    P = _p()
+    for seg in doc.segs:
+        if seg.section in EXCLUDED_SECTIONS or not any(seg.start <= s < seg.end for s, _e, _t in action_spans):
+            continue
+        for m in P["rat_as"].finditer(text, seg.start, seg.end):
+            out.append((m.start(), m.end(), doc.text[m.start() : m.end()]))
+    return out
