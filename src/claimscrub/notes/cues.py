@@ -30,6 +30,7 @@ from ._doc import EXCLUDED_SECTIONS, ParsedNote
 from .lexicon import alt, lexicon
 
 Span = tuple[int, int, str]
+_MED_WORD = re.compile(r"\b(?:meds?|medications?|pills?|doses?|rx|prescriptions?)\b")
 CUR = "\u00a7"  # §
 OTHER = "\u00a6"  # ¦
 
@@ -55,10 +56,10 @@ def _p() -> dict[str, re.Pattern[str]]:
         r"resolv\w*|settled|well controlled|controlled)"
     )
     effect = (
-        r"(?:maintain\w*|keep\w*|holding|doing (?:its|the|a (?:good|great|fine) )job|work\w*|help\w*|"
+        r"(?:maintain\w*|keep\w*|holding|doing (?:its |the |a (?:good |great |fine )?)job|work\w*|help\w*|"
         r"control\w*|curb\w*|stabiliz\w*|reduc\w*|cut\w* (?:down|back)|takes? (?:the (?:edge|fun)))"
     )
-    drugish = r"(?:[§]+|(?:the |her |his |my |these |those )?(?:shots?|injections?|pills?|strips?|patch|meds?|medications?))"
+    drugish = r"(?:[§]+|\b(?:the |her |his |my |these |those )?(?:shots?|injections?|pills?|strips?|patch|meds?|medications?))"
     return {
         "np_neg_verb": re.compile(rf"\b{neg}\s+(?:\w+\s+){{0,2}}?{verb}\b(?:\s+\S+){{0,4}}?\s+(?:\w+\s+)?{med}"),
         "np_subject": re.compile(
@@ -79,6 +80,7 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"\b(?:administered|gave|given|injected)\s+(?:\S+\s+){0,2}?[§¦]"
             r"|[§¦][^.;]{0,40}?\b(?:administered|given|injected)\b(?! (?:in|at) the (?:ed|er|hospital))"
         ),
+        "act_keep": re.compile(r"\b(?:no|not) [\u2191\u2193]"),
         "act_back": re.compile(r"\b(?:go|going|went) back (?:to|on)\s+(?:\w+\s+)?[§¦]"),
         "resp_state_on": re.compile(rf"\b{state}\b[^.;]{{0,40}}?\b(?:on|with|since)\s+(?:the\s+|her\s+|his\s+)?§"),
         "resp_subject": re.compile(
@@ -87,8 +89,8 @@ def _p() -> dict[str, re.Pattern[str]]:
         ),
         "resp_since": re.compile(
             r"\bsince\s+(?:(?:i've|i have|he's|she's|they've|he has|she has|they have|pt has|pt's) been\s+)?"
-            r"(?:getting|taking|on|starting|started|using|receiving|the)\s+(?:the\s+|her\s+|his\s+|my\s+)?"
-            + drugish
+            r"(?:getting|taking|on|starting|started|beginning|using|receiving|the)\s+(?:the\s+|her\s+|his\s+|my\s+)?"
+            r"(?:it\b|them\b|" + drugish + ")"
         ),
         "resp_credit": re.compile(
             r"\b(?:credits?|credited|attribut\w*)\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:to\s+)?[^.;]{0,25}?"
@@ -120,11 +122,17 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"night(?:ly)?|bedtime|daytime)\s+dose"
             r"|\btook\s+(?:it|them|[§]+|(?:her|his|the)\s+(?:\w+\s+)?(?:dose|meds?|pills?))\s+"
             r"(?:this morning|today|last night|yesterday)\b"
+            r"|\b(?:takes?|took|taking|gives?|gave|giving)\s+(?:it|them|[§]+|(?:her|his|the)\s+(?:\w+\s+)?(?:dose|meds?|pills?))\s+"
+            r"(?:at \d|every|each|with (?:breakfast|dinner|food|meals)|in the (?:morning|evening)|at (?:night|bedtime))"
             r"|\b(?:refill\w*|filled|picked up)\s+(?:\w+\s+){0,3}?(?:on time|late|early|\d+ days? (?:late|early))"
         ),
         "rat_rb": re.compile(
             r"\b(?:risks?|downsides?|harms?)\b[^.]{0,80}?\b(?:vs\.?|versus|against|outweigh\w*|benefits?|upside)\b"
             r"|\b(?:benefits?|upside)\b[^.]{0,80}?\b(?:risks?|downsides?|harms?)\b"
+        ),
+        "rat_lead": re.compile(
+            r"\W*(?:[§¦]+\W*|\w+\W+){0,4}?(because(?: of)?|due to|given|since|as a result of|in light of|"
+            r"secondary to)\b"
         ),
         "rat_as": re.compile(
             r"\b(?:as|since)\s+(?:(?:her|his|their|the|pt's|she|he|they|pt|patient|it|mood|sleep|anxiety|"
@@ -140,7 +148,11 @@ def masked(doc: ParsedNote) -> str:
         return doc.low
     parts: list[str] = []
     pos = 0
+    names = {m.generic for m, c in zip(doc.mentions, doc.current, strict=True) if c}
+    excluded = [(g.start, g.end) for g in doc.segs if g.section in EXCLUDED_SECTIONS]
     for m, cur in zip(doc.mentions, doc.current, strict=True):
+        if not cur and m.generic in names and not any(a <= m.start < b for a, b in excluded):
+            cur = True  # the patient's drug named again, e.g. in a relative's report of it
         if m.start < pos:
             continue
         parts.append(doc.low[pos : m.start])
@@ -179,13 +191,13 @@ def action(doc: ParsedNote, text: str) -> list[Span]:
         return not re.search(
             r"\b(?:ago|last (?:week|month|night)|yesterday|previously|was given|were given|in the (?:ed|er)|"
             r"hospital|inpatient|prior)\b",
-            ctext,
+            re.sub(r"\([^)]*\)", "", ctext),
         )
 
     if not (CUR in text or OTHER in text):
         return []
     del P
-    return _spans(doc, text, ("act_arrow", "act_admin", "act_back"), ok)
+    return _spans(doc, text, ("act_arrow", "act_admin", "act_back", "act_keep"), ok)
 
 
 def response(doc: ParsedNote, text: str) -> list[Span]:
@@ -208,7 +220,7 @@ def response(doc: ParsedNote, text: str) -> list[Span]:
 
 
 def adherence(doc: ParsedNote, text: str) -> list[Span]:
-    if not doc.has_current:
+    if not (doc.has_current or _MED_WORD.search(doc.low)):
         return []
 
     def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
@@ -226,6 +238,12 @@ def rationale(doc: ParsedNote, text: str, action_spans: list[Span]) -> list[Span
         return []
     out = _spans(doc, text, ("rat_rb",), lambda n, c, m: not re.search(r"\bnot\s+(?:\w+\s+)?$", c[: m.start()]))
     P = _p()
+    decided = [any(g.start <= s < g.end for s, _e, _t in action_spans) for g in doc.segs]
+    for k, seg in enumerate(doc.segs):
+        if k and decided[k - 1] and not decided[k] and seg.line - doc.segs[k - 1].line <= 1:
+            m = P["rat_lead"].match(text, seg.start, seg.end)
+            if m:
+                out.append((m.start(1), m.end(1), doc.text[m.start(1) : m.end(1)]))
     for seg in doc.segs:
         if seg.section in EXCLUDED_SECTIONS or not any(seg.start <= s < seg.end for s, _e, _t in action_spans):
             continue

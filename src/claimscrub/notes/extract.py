@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from . import clause_model, cues, elements, minutes
+from . import clause_model, cues, elements, minutes, status
 from ._doc import EXCLUDED_SECTIONS, ParsedNote
 from ._text import normalise, segment
 from .context import NON_CURRENT, classify_mentions, section_names
@@ -19,7 +19,22 @@ _MED_VISIT = re.compile(
     r"e/m|e&m|pharmacologic|psychiatric follow|psych f/u|psych med)\b"
 )
 _CHUNK = 64
+_NO_CHANGE = re.compile(r"\b(?:no|without|unchanged|same)\b")
 _THERAPY_WORD = re.compile(r"\b(?:psycho-?therapy|therapy|session|counsel(?:l)?ing|cbt|dbt|emdr|pcit)\b")
+
+
+def _refine_status(segs: list, ments: list, current: list[bool]) -> None:
+    """Past trials, leftovers and class examples the ConText rules do not catch (see status)."""
+    j = 0
+    for seg in segs:
+        idx = []
+        while j < len(ments) and ments[j].start < seg.end:
+            if ments[j].start >= seg.start:
+                idx.append(j)
+            j += 1
+        for k in idx:
+            if current[k] and status.not_current(ments[k], seg, len(idx) - 1):
+                current[k] = False
 
 
 def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
@@ -58,6 +73,7 @@ def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
             for k, c in zip(idx, cats[item_no], strict=False):
                 if c & NON_CURRENT:
                     current[k] = False
+        _refine_status(segs, ments, current)
         notes.append(ParsedNote(text, low, segs, ments, current))
     return notes
 
@@ -133,9 +149,10 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _read(doc: ParsedNote, spans: RuleSpans) -> NoteFacts:
     ev: dict[str, list[tuple[int, int, str]]] = {}
     found = _decide(doc, spans)
-    not_done = bool(found["not_performed"]) and not (
-        clause_model.current_model() is None and found["action"]
-    )
+    # "No med changes" is a decision only when the medications were reviewed (README rule 5);
+    # next to an explicit "not reviewed" statement it is not.
+    decisions = [sp for sp in found["action"] if not _NO_CHANGE.search(sp[2].lower())]
+    not_done = bool(found["not_performed"]) and not decisions
     facts = NoteFacts()
     current = [m for m, c in zip(doc.mentions, doc.current, strict=True) if c]
     facts.medication = bool(current)
