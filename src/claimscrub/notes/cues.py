@@ -105,8 +105,10 @@ def _p() -> dict[str, re.Pattern[str]]:
         ),
         "adh_neg_take": re.compile(
             r"\b(?:hasn't|has not|hadn't|had not|haven't|have not|not|never|didn't|did not|isn't|is not|"
-            r"wasn't|was not)\s+(?:been\s+)?(?:tak\w*|took|filled?|picked up|skipp\w*|miss\w*|refus\w*)\s+"
-            r"(?:any\b|it\b|them\b|a dose|doses?\b|(?:the|her|his|this)\s+(?:\w+\s+)?(?:dose|doses|med\w*|pills?|rx|prescription|script)|[§]|(?:the |her |his )?[§])"
+            r"wasn't|was not)\s+(?:been\s+)?(?:"
+            r"(?:skipp\w*|miss\w*|refus\w*)\s+(?:any\b|a (?:dose|day)\b|it\b|them\b|doses?\b|[§])"
+            r"|(?:tak\w*|took|filled?|picked up)\s+(?:it\b|them\b|a dose\b|(?:the|her|his|this)\s+(?:\w+\s+)?"
+            r"(?:dose|doses|med\w*|pills?|rx|prescription|script)\b|(?:the |her |his )?[§]))"
         ),
         "adh_all": re.compile(
             r"\b(?:all|every|each)\s+(?:of\s+)?(?:the\s+|her\s+|his\s+)?(?:[§]+\s+)?(?:doses?|pills?|tablets?|"
