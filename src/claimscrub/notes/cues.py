@@ -129,7 +129,7 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"|\b(?:refill\w*|filled|picked up)\s+(?:\w+\s+){0,3}?(?:on time|late|early|\d+ days? (?:late|early))"
         ),
         "rat_rb": re.compile(
-            r"\b(?:risks?|downsides?|harms?)\b[^.]{0,80}?\b(?:vs\.?|versus|against|outweigh\w*|benefits?|upside)\b"
+            r"\b(?:risks?|downsides?|harms?)\b[^.]{0,120}?\b(?:vs\.?|versus|against|outweigh\w*|benefits?|upside)\b"
             r"|\b(?:benefits?|upside)\b[^.]{0,80}?\b(?:risks?|downsides?|harms?)\b"
         ),
         "rat_lead": re.compile(

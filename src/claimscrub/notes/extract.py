@@ -78,9 +78,6 @@ def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
     return notes
 
 
-import os
-_MODE = os.environ.get('I12_MODE', 'model')
-_MARGIN = float(os.environ.get('I12_MARGIN', '0'))
 RuleSpans = dict[str, list[tuple[int, int, str]]]
 
 
@@ -121,10 +118,7 @@ def _decide(doc: ParsedNote, spans: RuleSpans) -> dict[str, list[tuple[int, int,
     z = clause_model.clause_logits(model, clause_model.clause_features(doc, spans))
     out: dict[str, list[tuple[int, int, str]]] = {}
     for k, name in enumerate(clause_model.MODEL_ELEMENTS):
-        if spans[name] and _MODE == "or":
-            out[name] = spans[name]
-            continue
-        hot = np.flatnonzero(z[:, k] > model.threshold[k] + _MARGIN)
+        hot = np.flatnonzero(z[:, k] > model.threshold[k])
         ev: list[tuple[int, int, str]] = []
         for i in hot:
             cs, ce, _t, _seg = doc.clause_list[i]
