@@ -24,6 +24,8 @@ the patterns can say "a drug" without listing drugs and spans stay note offsets.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from functools import cache
 
 from ._doc import EXCLUDED_SECTIONS, ParsedNote
@@ -32,6 +34,8 @@ from .lexicon import alt, lexicon
 Span = tuple[int, int, str]
 _MED_WORD = re.compile(r"\b(?:meds?|medications?|pills?|doses?|rx|prescriptions?)\b")
 CUR = "\u00a7"  # §
+Guard = Callable[[str, str, int, int], bool]
+_NOT_BEFORE = re.compile(r"\bnot\s+(?:\w+\s+)?$")
 OTHER = "\u00a6"  # ¦
 
 
@@ -133,7 +137,7 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"|\b(?:benefits?|upside)\b[^.]{0,80}?\b(?:risks?|downsides?|harms?)\b"
         ),
         "rat_lead": re.compile(
-            r"\W*(?:[§¦]+\W*|\w+\W+){0,4}?(because(?: of)?|due to|given|since|as a result of|in light of|"
+            r"\W*+(?:\w++\W++){0,4}?(because(?: of)?|due to|given|since|as a result of|in light of|"
             r"secondary to)\b"
         ),
         "rat_as": re.compile(
@@ -164,18 +168,41 @@ def masked(doc: ParsedNote) -> str:
     return "".join(parts)
 
 
-def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard=None) -> list[Span]:
+def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | None = None) -> list[Span]:
+    """Matches of the named patterns that lie inside one usable clause.
+
+    Each pattern runs once over the whole masked note (one C-level scan instead of one call per
+    clause); a match that runs past its clause's end is retried inside the clauses it touched.
+    """
     P = _p()
+    starts = doc.clause_starts
+    clauses = doc.clause_list
     out: list[Span] = []
-    for cs, ce, _t, _seg in doc.clause_list:
-        ctext = text[cs:ce]
-        for n in names:
-            for m in P[n].finditer(ctext):
-                if guard is not None and not guard(n, ctext, m):
+    for n in names:
+        pat = P[n]
+        for m in pat.finditer(text):
+            i = bisect_right(starts, m.start()) - 1
+            if i < 0:
+                continue
+            cs, ce = clauses[i][0], clauses[i][1]
+            found: list[tuple[int, int, int]] = []
+            if m.end() <= ce:
+                found.append((i, m.start(), m.end()))
+            else:
+                j = i
+                while j < len(clauses) and clauses[j][0] < m.end():
+                    a, b = clauses[j][0], clauses[j][1]
+                    for mm in pat.finditer(text[a:b]):
+                        found.append((j, a + mm.start(), a + mm.end()))
+                    j += 1
+            for k, s, e in found:
+                a, b = clauses[k][0], clauses[k][1]
+                if s < a or e > b:
                     continue
-                s, e = cs + m.start(), cs + m.end()
+                if guard is not None and not guard(n, text[a:b], s - a, e - a):
+                    continue
                 out.append((s, e, doc.text[s:e]))
-    return out
+    return sorted(set(out))
 
 
 def not_performed(doc: ParsedNote, text: str) -> list[Span]:
@@ -185,9 +212,7 @@ def not_performed(doc: ParsedNote, text: str) -> list[Span]:
 
 
 def action(doc: ParsedNote, text: str) -> list[Span]:
-    P = _p()
-
-    def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
+    def ok(name: str, ctext: str, s: int, e: int) -> bool:
         if name != "act_admin":
             return True
         return not re.search(
@@ -198,7 +223,6 @@ def action(doc: ParsedNote, text: str) -> list[Span]:
 
     if not (CUR in text or OTHER in text):
         return []
-    del P
     return _spans(doc, text, ("act_arrow", "act_admin", "act_back", "act_keep"), ok)
 
 
@@ -207,15 +231,13 @@ def response(doc: ParsedNote, text: str) -> list[Span]:
         return []
     P = _p()
 
-    def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
-        if P["resp_not"].search(ctext[: m.start()][-30:]):
+    def ok(name: str, ctext: str, s: int, e: int) -> bool:
+        if P["resp_not"].search(ctext[:s][-30:]):
             return False
         if name == "resp_since":
-            return bool(P["resp_change"].search(ctext, m.end())) or bool(
-                P["resp_change"].search(ctext[: m.start()])
-            )
+            return bool(P["resp_change"].search(ctext, e)) or bool(P["resp_change"].search(ctext[:s]))
         if name == "resp_subject":
-            return "§" in ctext or bool(re.search(r"\b(?:shot|injection|pill|strip|patch|med)", m.group()))
+            return CUR in ctext or bool(re.search(r"\b(?:shot|injection|pill|strip|patch|med)", ctext[s:e]))
         return True
 
     return _spans(doc, text, ("resp_state_on", "resp_subject", "resp_since", "resp_credit"), ok)
@@ -225,7 +247,7 @@ def adherence(doc: ParsedNote, text: str) -> list[Span]:
     if not (doc.has_current or _MED_WORD.search(doc.low)):
         return []
 
-    def ok(name: str, ctext: str, m: re.Match[str]) -> bool:
+    def ok(name: str, ctext: str, s: int, e: int) -> bool:
         if name == "adh_refuse":
             return CUR in ctext or bool(re.search(r"\b(?:doses?|meds?|medications?|pills?)\b", ctext))
         return True
@@ -238,17 +260,21 @@ def rationale(doc: ParsedNote, text: str, action_spans: list[Span]) -> list[Span
     that holds a decision."""
     if not (doc.has_current or action_spans):
         return []
-    out = _spans(doc, text, ("rat_rb",), lambda n, c, m: not re.search(r"\bnot\s+(?:\w+\s+)?$", c[: m.start()]))
+    out = _spans(doc, text, ("rat_rb",), lambda n, c, s, e: not _NOT_BEFORE.search(c[:s]))
     P = _p()
-    decided = [any(g.start <= s < g.end for s, _e, _t in action_spans) for g in doc.segs]
+    seg_starts = [g.start for g in doc.segs]
+    decided = [False] * len(doc.segs)
+    for s, _e, _t in action_spans:
+        k = bisect_right(seg_starts, s) - 1
+        if k >= 0 and s < doc.segs[k].end:
+            decided[k] = True
     for k, seg in enumerate(doc.segs):
         if k and decided[k - 1] and not decided[k] and seg.line - doc.segs[k - 1].line <= 1:
             m = P["rat_lead"].match(text, seg.start, seg.end)
             if m:
                 out.append((m.start(1), m.end(1), doc.text[m.start(1) : m.end(1)]))
-    for seg in doc.segs:
-        if seg.section in EXCLUDED_SECTIONS or not any(seg.start <= s < seg.end for s, _e, _t in action_spans):
-            continue
-        for m in P["rat_as"].finditer(text, seg.start, seg.end):
-            out.append((m.start(), m.end(), doc.text[m.start() : m.end()]))
+    for s, e, w in _spans(doc, text, ("rat_as",)):
+        k = bisect_right(seg_starts, s) - 1
+        if k >= 0 and decided[k] and doc.segs[k].section not in EXCLUDED_SECTIONS:
+            out.append((s, e, w))
     return out
