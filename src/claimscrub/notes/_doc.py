@@ -11,7 +11,9 @@ from .drugs import Mention
 from .screen import Screen
 
 _WORD = re.compile(r"[a-z0-9]+")
-_BLANK = re.compile(r"[^:\n]{0,50}:\s*(?:\*+|_{2,}|\[\s*\]|n/?a|-+|\?+|not (?:assessed|documented|done))?\s*$")
+_BLANK = re.compile(
+    r"[^:\n]{0,50}:\s*(?:(?:\*+|_{2,}|\[\s*\]|-+|\?+)?\s*$|(?:n/a|not (?:assessed|documented|done|applicable))\b)"
+)
 
 # Section categories whose drug mentions and symptoms are not about current treatment.
 EXCLUDED_SECTIONS = frozenset({"FAMILY", "ALLERGY", "HISTORICAL"})

@@ -50,20 +50,23 @@ def _p() -> dict[str, re.Pattern[str]]:
     verb = (
         r"(?:address\w*|review\w*|discuss\w*|manag\w*|assess\w*|evaluat\w*|cover\w*|touch\w* on|"
         r"get (?:to|into)|got (?:to|into)|go (?:over|into)|went (?:over|into)|gone (?:over|into)|"
-        r"weigh\w* in(?: on)?|talk\w* about|focus\w* on)"
+        r"weigh\w* in(?: on)?|talk\w* about|focus\w* on|advis\w* on)"
     )
     happen = r"(?:took place|take place|happen\w*|occur\w*|was done|were done|done|performed)"
     state = (
         r"(?:steady|stable|euthymi\w*|better|improv\w*|calm\w*|sober|abstinent|remission|"
         r"more (?:himself|herself|myself|themselves|like (?:himself|herself|myself))|"
         r"like (?:himself|herself|myself|themselves) again|less (?:\w+)|fewer \w+|quieter|brighter|"
-        r"resolv\w*|settled|well controlled|controlled)"
+        r"resolv\w*|settled|well controlled|controlled|gone|without \W?\w+\W?|gets? through)"
     )
     effect = (
         r"(?:maintain\w*|keep\w*|holding|doing (?:its |the |a (?:good |great |fine )?)job|work\w*|help\w*|"
         r"control\w*|curb\w*|stabiliz\w*|reduc\w*|cut\w* (?:down|back)|takes? (?:the (?:edge|fun)))"
     )
-    drugish = r"(?:[§]+|\b(?:the |her |his |my |these |those )?(?:shots?|injections?|pills?|strips?|patch|meds?|medications?))"
+    drugish = (
+        r"(?:[§]+|\b(?:the |her |his |my |these |those )?(?:new |current )?"
+        r"(?:shots?|injections?|pills?|strips?|patch|meds?|medications?|medicines?))"
+    )
     return {
         "np_neg_verb": re.compile(rf"\b{neg}\s+(?:\w+\s+){{0,2}}?{verb}\b(?:\s+\S+){{0,4}}?\s+(?:\w+\s+)?{med}"),
         "np_subject": re.compile(
@@ -101,7 +104,8 @@ def _p() -> dict[str, re.Pattern[str]]:
             + drugish
         ),
         "resp_change": re.compile(
-            r"\b(?:more|less|fewer|quieter|better|worse|stopped|no longer|anymore|again|improv\w*|"
+            r"\b(?:more|less|fewer|quieter|better|worse|stopped|no longer|anymore|again|improv\w*|gone|"
+            r"went away|easier|harder|resolved|"
             r"down|reduced|calmer|steadier|doesn't|don't|can|able)\b"
         ),
         "resp_not": re.compile(
@@ -131,6 +135,25 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"|\b(?:takes?|took|taking|gives?|gave|giving)\s+(?:it|them|[§]+|(?:her|his|the)\s+(?:\w+\s+)?(?:dose|meds?|pills?))\s+"
             r"(?:at \d|every|each|with (?:breakfast|dinner|food|meals)|in the (?:morning|evening)|at (?:night|bedtime))"
             r"|\b(?:refill\w*|filled|picked up)\s+(?:\w+\s+){0,3}?(?:on time|late|early|\d+ days? (?:late|early))"
+        ),
+        "se_makes": re.compile(
+            r"(?:[§]+|\b(?:it|they|the (?:med\w*|pills?)|(?:her|his|my|adhd|the) meds?))\s+(?:\w+\s+)?"
+            r"(?:makes?|made|making)\s+(?:me|him|her|them)\s+(?:feel\s+)?\W?(?!better|good|calm|less|more like|"
+            r"like (?:my|him|her)self|normal|happy|hopeful)\w+"
+        ),
+        "adh_own": re.compile(
+            r"\bstopped\s+(?:taking\s+)?(?:her\s+|his\s+|the\s+)?[§]+[^.;]{0,40}?\b(?:without (?:telling|asking|talking)|"
+            r"on (?:her|his|their) own|by (?:her|him|them)sel(?:f|ves))"
+        ),
+        "act_move": re.compile(
+            r"\b(?:move|moving|shift|shifting)\s+(?:the|her|his)\s+(?:\w+\s+)?dose\s+to\b"
+        ),
+        "rat_given_n": re.compile(
+            r"\bgiven\s+(?:\d+|two|three|four|several|multiple)\s+(?!mg|mcg|ml|units?|tabs?|caps?|tablets?)[a-z]"
+        ),
+        "np_others": re.compile(
+            r"(?<![a-z])(?:med(?:ication)?s?|prescribing) (?:decisions?|management|questions?|changes?)\s+"
+            r"(?:are|is|remain|stay|rest)s?\s+(?:with\s+)?(?:dr\b|her |his |their |the )"
         ),
         "rat_rb": re.compile(
             r"\b(?:risks?|downsides?|harms?)\b[^.]{0,120}?\b(?:vs\.?|versus|against|outweigh\w*|benefits?|upside)\b"
@@ -208,7 +231,7 @@ def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | No
 def not_performed(doc: ParsedNote, text: str) -> list[Span]:
     if not any(w in text for w in ("med", "pharm", "prescri", "psych", CUR, OTHER)):
         return []
-    return _spans(doc, text, ("np_neg_verb", "np_subject", "np_happen", "np_defer"))
+    return _spans(doc, text, ("np_neg_verb", "np_subject", "np_happen", "np_defer", "np_others"))
 
 
 def action(doc: ParsedNote, text: str) -> list[Span]:
@@ -223,7 +246,7 @@ def action(doc: ParsedNote, text: str) -> list[Span]:
 
     if not (CUR in text or OTHER in text):
         return []
-    return _spans(doc, text, ("act_arrow", "act_admin", "act_back", "act_keep"), ok)
+    return _spans(doc, text, ("act_arrow", "act_admin", "act_back", "act_keep", "act_move"), ok)
 
 
 def response(doc: ParsedNote, text: str) -> list[Span]:
@@ -243,6 +266,13 @@ def response(doc: ParsedNote, text: str) -> list[Span]:
     return _spans(doc, text, ("resp_state_on", "resp_subject", "resp_since", "resp_credit"), ok)
 
 
+def side_effects(doc: ParsedNote, text: str) -> list[Span]:
+    """A drug making the patient feel a certain way ("made her feel numb")."""
+    if not (doc.has_current or _MED_WORD.search(doc.low)):
+        return []
+    return _spans(doc, text, ("se_makes",))
+
+
 def adherence(doc: ParsedNote, text: str) -> list[Span]:
     if not (doc.has_current or _MED_WORD.search(doc.low)):
         return []
@@ -252,7 +282,7 @@ def adherence(doc: ParsedNote, text: str) -> list[Span]:
             return CUR in ctext or bool(re.search(r"\b(?:doses?|meds?|medications?|pills?)\b", ctext))
         return True
 
-    return _spans(doc, text, ("adh_neg_take", "adh_all", "adh_refuse", "adh_count", "adh_partial"), ok)
+    return _spans(doc, text, ("adh_neg_take", "adh_all", "adh_refuse", "adh_count", "adh_partial", "adh_own"), ok)
 
 
 def rationale(doc: ParsedNote, text: str, action_spans: list[Span]) -> list[Span]:
@@ -273,7 +303,7 @@ def rationale(doc: ParsedNote, text: str, action_spans: list[Span]) -> list[Span
             m = P["rat_lead"].match(text, seg.start, seg.end)
             if m:
                 out.append((m.start(1), m.end(1), doc.text[m.start(1) : m.end(1)]))
-    for s, e, w in _spans(doc, text, ("rat_as",)):
+    for s, e, w in _spans(doc, text, ("rat_as", "rat_given_n")):
         k = bisect_right(seg_starts, s) - 1
         if k >= 0 and decided[k] and doc.segs[k].section not in EXCLUDED_SECTIONS:
             out.append((s, e, w))

@@ -52,6 +52,10 @@ _VISIT_REASON = re.compile(
 _NEG_AFTER = re.compile(r"\s*(?:were |was |are |have |has )?(?:not|never|n't)\b")
 _NEG_BEFORE = re.compile(r"\b(?:not|never|n't|no)\s+(?:been\s+|yet\s+)?$")
 _FOR_SYMPTOM = re.compile(r"\bfor\s+(?:(?:her|his|their|the|ongoing|persistent|mild|bothersome)\s+)?")
+_ADH_TALK = re.compile(r"\b(?:miss\w*|skip\w*|forg[eo]t\w*|adheren\w*)\b")
+_NOT_YET = re.compile(r"\b(?:hasn't|has not|haven't|have not|didn't|did not|not yet)\b")
+_UNCHECKED = re.compile(r"\[\s*\]\s*$")
+_TEACHING_FIELD = re.compile(r"^\W*(?:educated|education|counsel(?:l)?ed|counsel(?:l)?ing|teaching|reviewed|discussed)\s*:")
 _CONDITIONAL = re.compile(r"\b(?:if|call for|call if|watch for|monitor for|to target|target)\b[^,;]*$")
 _NOT_DOSES = re.compile(r"\s*(?:\w+\s+)?(?:days?|classes|sessions?|appointments?|appts?|school|work|visits?|shifts?)\b")
 _DOSE_WORD = re.compile(
@@ -312,6 +316,7 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
             if (
                 R.refill_request.search(prefix)
                 or re.search(r"\b(?:no|not|without|any)\s+$", prefix)
+                or _NOT_YET.search(prefix)
                 or tail.startswith(("history", "hx", "record", "date", "pattern", "due", "remaining", "left"))
             ):
                 continue
@@ -326,6 +331,8 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
             if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
                 continue
             for m in R.no_change.finditer(seg.text):
+                if _UNCHECKED.search(seg.text, max(0, m.start() - 8), m.start()):
+                    continue  # "[ ] No change": a checkbox left empty
                 tail = seg.text[m.end() : m.end() + 30]
                 if re.match(r"\s*(?:were |was )?discussed", tail):
                     continue
@@ -389,7 +396,9 @@ def response(doc: ParsedNote) -> list[Span]:
                 continue
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
         since = _SINCE_START.search(ctext)
-        if since and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext)):
+        if since and not (
+            R.se_symptoms.search(ctext) or R.se_vocab.search(ctext) or _ADH_TALK.search(ctext)
+        ) and not ctext.startswith(":", since.end()):
             out.append(
                 (cs + since.start(), cs + since.end(), doc.text[cs + since.start() : cs + since.end()])
             )
@@ -404,6 +413,8 @@ def response(doc: ParsedNote) -> list[Span]:
                 continue
             if re.match(r"\s+(?:\w+\s+)?(?:tolera|side|se\b|ses\b|safety)", ctext[m.end() :]):
                 continue  # "better GI tolerability" is about side effects
+            if m.group() == "unchanged" and R.verb_present.search(ctext[: m.start()]):
+                continue  # "continue clozapine 300 mg unchanged" is the decision
             if m.group() == "back to" and re.search(r"\b(?:go|going|went|switch\w*|change\w*)\s+$", ctext[: m.start()]):
                 continue  # "go back to <drug>" is a decision
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
@@ -419,6 +430,8 @@ def side_effects(doc: ParsedNote) -> list[Span]:
     out: list[Span] = []
     for cs, _ce, ctext, _seg in doc.screened(R.screen, "side_effects"):
         orig = doc.text[cs : cs + len(ctext)]
+        if _TEACHING_FIELD.match(ctext):
+            continue  # "Educated: possible nausea, drowsiness ..."
         teaching = bool(R.se_teaching.search(ctext))
         reported = bool(R.se_report.search(ctext))
         hits = [(m.start(), m.end()) for m in R.se_vocab.finditer(ctext)]

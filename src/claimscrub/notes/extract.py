@@ -91,7 +91,7 @@ def rule_spans(doc: ParsedNote) -> RuleSpans:
         "not_performed": np_spans,
         "action": act,
         "response": elements.response(doc) + cues.response(doc, text),
-        "side_effects": elements.side_effects(doc),
+        "side_effects": elements.side_effects(doc) + cues.side_effects(doc, text),
         "adherence": elements.adherence(doc) + cues.adherence(doc, text),
         "rationale": elements.rationale(doc, act) + cues.rationale(doc, text, act),
     }

@@ -14,10 +14,10 @@ from .drugs import Mention
 
 _STOP_OR_TRIAL = re.compile(
     r"\b(?:stopped|discontinued|d/c'?d|came off|went off|tapered off|weaned off|failed|tried|trialed|"
-    r"had (?:him|her|them) on|raised|suggested|proposed|was on|were on)\b"
+    r"had (?:him|her|them) on|suggested|proposed|was on|were on)\b"
 )
 _PAST_ANCHOR = re.compile(
-    r"\b(?:(?:19|20)\d\d|ago|previous(?:ly)?|prior|before|in the past|last year|years? back|"
+    r"\b(?:(?:19|20)\d\d|years ago|previous(?:ly)?|prior|in the past|last year|years? back|"
     r"as a (?:teen|child|teenager))\b"
 )
 _PRESENT = re.compile(
