@@ -95,7 +95,8 @@ def _p() -> dict[str, re.Pattern[str]]:
             rf"(?:still\s+|really\s+|definitely\s+|clearly\s+)?{effect}\b"
         ),
         "resp_since": re.compile(
-            r"\bsince\s+(?:(?:i've|i have|he's|she's|they've|he has|she has|they have|pt has|pt's) been\s+)?"
+            r"\bsince\s+(?:(?:i've|i have|he's|she's|they've|he has|she has|they have|pt has|pt's) been\s+|"
+            r"(?:he|she|they|i|pt|patient)\s+)?"
             r"(?:getting|taking|on|starting|started|beginning|using|receiving|the)\s+(?:the\s+|her\s+|his\s+|my\s+)?"
             r"(?:it\b|them\b|" + drugish + ")"
         ),
@@ -105,11 +106,12 @@ def _p() -> dict[str, re.Pattern[str]]:
         ),
         "resp_change": re.compile(
             r"\b(?:more|less|fewer|quieter|better|worse|stopped|no longer|anymore|again|improv\w*|gone|"
-            r"went away|easier|harder|resolved|"
+            r"went away|easier|harder|resolved|half|cut|drop\w*|"
             r"down|reduced|calmer|steadier|doesn't|don't|can|able)\b"
         ),
         "resp_not": re.compile(
-            r"\b(?:may|might|should|will|to|hope\w*|expect\w*|would|could|if|whether|goal)\s+(?:\w+\s+)?$"
+            r"\b(?:may|might|should|will|to|hope\w*|expect\w*|would|could|if|whether|goal|for|asks?|wants?|"
+            r"needs?|requests?)\s+(?:\w+\s+)?$"
         ),
         "adh_neg_take": re.compile(
             r"\b(?:hasn't|has not|hadn't|had not|haven't|have not|not|never|didn't|did not|isn't|is not|"

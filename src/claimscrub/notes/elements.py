@@ -350,7 +350,7 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
 
 # ---------------------------------------------------------------- response
 _TREATMENT_AFTER = re.compile(
-    r"\b(?:it|this|them|treatment|med\w*|dose|doses|increase|titration|regimen|therapy|trial|shots?|injections?)\b"
+    r"\b(?:it|them|treatment|med\w*|dose|doses|increase|titration|regimen|trial|shots?|injections?)\b"
 )
 _MED_HEADER = re.compile(
     r"^\W*(?:medication management|med(?:ication)?s?(?: management| review| check)?|pharmacotherapy|"
@@ -384,12 +384,14 @@ def response(doc: ParsedNote) -> list[Span]:
                 ctext[m.end() :]
             ):
                 continue
+            if doc.blank_field(cs + m.end()):
+                continue  # "Response to current meds: N/A"
             if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
                 continue
             word = m.group()
             if word.startswith(("response to", "responding", "responded")) and not _TREATMENT_AFTER.search(
-                doc.low, cs + m.end(), cs + m.end() + 40
-            ) and not doc.any_drug_in(cs + m.end(), cs + m.end() + 40):
+                doc.low, cs + m.end(), cs + m.end() + 25
+            ) and not doc.any_drug_in(cs + m.end(), cs + m.end() + 25):
                 continue  # "a calm response to negotiation"
             needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
             if needs_link and not anaph:
@@ -413,7 +415,9 @@ def response(doc: ParsedNote) -> list[Span]:
                 continue
             if re.match(r"\s+(?:\w+\s+)?(?:tolera|side|se\b|ses\b|safety)", ctext[m.end() :]):
                 continue  # "better GI tolerability" is about side effects
-            if m.group() == "unchanged" and R.verb_present.search(ctext[: m.start()]):
+            if m.group() == "unchanged" and (
+                R.verb_present.search(ctext[: m.start()]) or re.match(r"\s*(?:at|@|dose)\b", ctext[m.end() :])
+            ):
                 continue  # "continue clozapine 300 mg unchanged" is the decision
             if m.group() == "back to" and re.search(r"\b(?:go|going|went|switch\w*|change\w*)\s+$", ctext[: m.start()]):
                 continue  # "go back to <drug>" is a decision
