@@ -54,7 +54,7 @@ def _p() -> dict[str, re.Pattern[str]]:
     )
     happen = r"(?:took place|take place|happen\w*|occur\w*|was done|were done|done|performed)"
     state = (
-        r"(?:steady|stable|euthymi\w*|better|improv\w*|calm\w*|sober|abstinent|remission|"
+        r"(?:stead\w*|stable|euthymi\w*|better|improv\w*|calm\w*|sober|abstinent|remission|"
         r"more (?:himself|herself|myself|themselves|like (?:himself|herself|myself))|"
         r"like (?:himself|herself|myself|themselves) again|less (?:\w+)|fewer \w+|quieter|brighter|"
         r"resolv\w*|settled|well controlled|controlled|gone|without \W?\w+\W?|gets? through)"
@@ -160,6 +160,7 @@ def _p() -> dict[str, re.Pattern[str]]:
         "rat_rb": re.compile(
             r"\b(?:risks?|downsides?|harms?)\b[^.]{0,120}?\b(?:vs\.?|versus|against|outweigh\w*|benefits?|upside)\b"
             r"|\b(?:benefits?|upside)\b[^.]{0,80}?\b(?:risks?|downsides?|harms?)\b"
+            r"|\bweigh\w*\b[^.]{0,120}?\b(?:against|versus|vs\.?)\b|\btrade-?offs?\b"
         ),
         "rat_lead": re.compile(
             r"\W*+(?:\w++\W++){0,4}?(because(?: of)?|due to|given|since|as a result of|in light of|"
