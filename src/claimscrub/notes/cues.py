@@ -174,6 +174,34 @@ def _p() -> dict[str, re.Pattern[str]]:
     }
 
 
+# Substrings without which a pattern cannot match: a cheap test that skips most scans.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "np_neg_verb": ("not", "n't", "never", "unable"),
+    "np_subject": ("not", "n't", "never"),
+    "np_happen": ("place", "happen", "occur", "done", "perform"),
+    "np_defer": ("postpon", "aside", "defer", "tabled", "left", "stay", "remain", "pushed", "alone"),
+    "np_others": ("decision", "management", "question", "change"),
+    "act_arrow": ("\u2191", "\u2193", "^"),
+    "act_keep": ("\u2191", "\u2193"),
+    "act_admin": ("administ", "gave", "given", "inject"),
+    "act_back": ("back",),
+    "act_move": ("dose",),
+    "resp_state_on": (" on ", " with ", "since"),
+    "resp_since": ("since",),
+    "resp_credit": ("credit", "attribut"),
+    "se_makes": ("make", "made"),
+    "adh_neg_take": ("not", "n't", "never"),
+    "adh_all": ("all", "every", "each"),
+    "adh_refuse": ("refus",),
+    "adh_count": ("count", "check"),
+    "adh_partial": ("only", "took", "take", "taking", "give", "gave", "refill", "filled", "picked"),
+    "adh_own": ("stopped",),
+    "rat_rb": ("risk", "benefit", "downside", "harm", "upside", "weigh", "trade"),
+    "rat_as": ("as ", "since"),
+    "rat_given_n": ("given",),
+}
+
+
 def masked(doc: ParsedNote) -> str:
     """``doc.low`` with current drug mentions as ``§`` and other drug mentions as ``¦``."""
     if not doc.mentions:
@@ -205,6 +233,9 @@ def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | No
     clauses = doc.clause_list
     out: list[Span] = []
     for n in names:
+        needs = _NEEDS.get(n)
+        if needs is not None and not any(w in text for w in needs):
+            continue
         pat = P[n]
         for m in pat.finditer(text):
             i = bisect_right(starts, m.start()) - 1
