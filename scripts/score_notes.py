@@ -113,7 +113,9 @@ def score(rows: list[tuple[str, str, dict]], facts: list) -> dict:
             errors.append(f"{i} therapy_minutes: want {lab['therapy_minutes']} got {f.therapy_minutes}")
         code = _billed_code(lab["therapy_minutes"], bands)
         want = dc_findings(lab, code, bands)
-        got = dc_findings({**{e: getattr(f, e) for e in ELEMENTS}, "therapy_minutes": f.therapy_minutes}, code, bands)
+        got = dc_findings(
+            {**{e: getattr(f, e) for e in ELEMENTS}, "therapy_minutes": f.therapy_minutes}, code, bands
+        )
         for k in dc_agree:
             dc_agree[k] += want[k] == got[k]
         for el, strings in (lab.get("evidence") or {}).items():

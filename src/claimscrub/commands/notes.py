@@ -26,7 +26,9 @@ def _read(path: Path) -> str:
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path), required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option(
-    "--evidence", is_flag=True, help="Accepted for compatibility: JSON output always carries the evidence spans."
+    "--evidence",
+    is_flag=True,
+    help="Accepted for compatibility: JSON output always carries the evidence spans.",
 )
 def note(files: tuple[Path, ...], fmt: str, evidence: bool) -> None:  # noqa: ARG001
     """Read clinical notes: medication, decision, response, side effects, adherence, rationale,

@@ -12,7 +12,8 @@ from .screen import Screen
 
 _WORD = re.compile(r"[a-z0-9]+")
 _BLANK = re.compile(
-    r"[^:\n]{0,50}:\s*(?:(?:\*+|_{2,}|\[\s*\]|-+|\?+)?\s*$|(?:n/a|not (?:assessed|documented|done|applicable))\b)"
+    r"[^:\n]{0,50}:\s*(?:(?:\*+|_{2,}|\[\s*\]|-+|\?+)?\s*$|"
+    r"(?:n/a|not (?:assessed|documented|done|applicable))\b)"
 )
 
 # Section categories whose drug mentions and symptoms are not about current treatment.

@@ -68,7 +68,9 @@ def _p() -> dict[str, re.Pattern[str]]:
         r"(?:shots?|injections?|pills?|strips?|patch|meds?|medications?|medicines?))"
     )
     return {
-        "np_neg_verb": re.compile(rf"\b{neg}\s+(?:\w+\s+){{0,2}}?{verb}\b(?:\s+\S+){{0,4}}?\s+(?:\w+\s+)?{med}"),
+        "np_neg_verb": re.compile(
+            rf"\b{neg}\s+(?:\w+\s+){{0,2}}?{verb}\b(?:\s+\S+){{0,4}}?\s+(?:\w+\s+)?{med}"
+        ),
         "np_subject": re.compile(
             rf"(?<![a-z]){med}(?:\s+\S+){{0,4}}?\s+(?:was|were|is|are|has|have)?\s*(?:not|never|n't)\s+"
             rf"(?:been\s+)?{verb}"
@@ -89,7 +91,9 @@ def _p() -> dict[str, re.Pattern[str]]:
         ),
         "act_keep": re.compile(r"\b(?:no|not) [\u2191\u2193]"),
         "act_back": re.compile(r"\b(?:go|going|went) back (?:to|on)\s+(?:\w+\s+)?[§¦]"),
-        "resp_state_on": re.compile(rf"\b{state}\b[^.;]{{0,40}}?\b(?:on|with|since)\s+(?:the\s+|her\s+|his\s+)?§"),
+        "resp_state_on": re.compile(
+            rf"\b{state}\b[^.;]{{0,40}}?\b(?:on|with|since)\s+(?:the\s+|her\s+|his\s+)?§"
+        ),
         "resp_subject": re.compile(
             rf"{drugish}(?:\s+\w+){{0,3}}?\s+(?:is\s+|has been\s+|was\s+|seems\s+|appears\s+)?"
             rf"(?:still\s+|really\s+|definitely\s+|clearly\s+)?{effect}\b"
@@ -125,9 +129,12 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"films?|injections?|shots?)\s+(?:\w+\s+){0,2}?(?:given|taken|administered|received)\b"
             r"|\btook (?:them|it|all(?: \w+)?) (?:\w+ )?all\b|\btook (?:them|it|all of them) (?:every|each)\b"
         ),
-        "adh_refuse": re.compile(r"\b(?:\d+|no|any|several|two|three) refusals?\b|\brefused\s+(?:\w+\s+){0,2}?(?:doses?|meds?|§)"),
+        "adh_refuse": re.compile(
+            r"\b(?:\d+|no|any|several|two|three) refusals?\b|\brefused\s+(?:\w+\s+){0,2}?(?:doses?|meds?|§)"
+        ),
         "adh_count": re.compile(
-            r"\b(?:medication|med|pill|film|tablet|capsule|strip|dose) counts?\b|\b(?:organi[sz]er|pill ?box|blister)\s+check"
+            r"\b(?:medication|med|pill|film|tablet|capsule|strip|"
+            r"dose) counts?\b|\b(?:organi[sz]er|pill ?box|blister)\s+check"
         ),
         "adh_partial": re.compile(
             r"\bonly\s+(?:takes?|taking|took|uses?|using)\s+(?:the\s+|her\s+|his\s+|[§]+\s+)?(?:morning|evening|am|pm|"
@@ -135,16 +142,20 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"|\btook\s+(?:it|them|[§]+|(?:her|his|the)\s+(?:\w+\s+)?(?:dose|meds?|pills?))\s+"
             r"(?:this morning|today|last night|yesterday)\b"
             r"|\b(?:takes?|took|taking|gives?|gave|giving)\s+(?:it|them|[§]+|(?:her|his|the)\s+(?:\w+\s+)?(?:dose|meds?|pills?))\s+"
-            r"(?:at \d|every|each|with (?:breakfast|dinner|food|meals)|in the (?:morning|evening)|at (?:night|bedtime))"
-            r"|\b(?:refill\w*|filled|picked up)\s+(?:\w+\s+){0,3}?(?:on time|late|early|\d+ days? (?:late|early))"
+            r"(?:at \d|every|each|with (?:breakfast|dinner|food|"
+            r"meals)|in the (?:morning|evening)|at (?:night|bedtime))"
+            r"|\b(?:refill\w*|filled|picked up)\s+(?:\w+\s+){0,3}?(?:on time|"
+            r"late|early|\d+ days? (?:late|early))"
         ),
         "se_makes": re.compile(
             r"(?:[§]+|\b(?:it|they|the (?:med\w*|pills?)|(?:her|his|my|adhd|the) meds?))\s+(?:\w+\s+)?"
-            r"(?:makes?|made|making)\s+(?:me|him|her|them)\s+(?:feel\s+)?\W?(?!better|good|calm|less|more like|"
+            r"(?:makes?|made|making)\s+(?:me|him|her|"
+            r"them)\s+(?:feel\s+)?\W?(?!better|good|calm|less|more like|"
             r"like (?:my|him|her)self|normal|happy|hopeful)\w+"
         ),
         "adh_own": re.compile(
-            r"\bstopped\s+(?:taking\s+)?(?:her\s+|his\s+|the\s+)?[§]+[^.;]{0,40}?\b(?:without (?:telling|asking|talking)|"
+            r"\bstopped\s+(?:taking\s+)?(?:her\s+|his\s+|"
+            r"the\s+)?[§]+[^.;]{0,40}?\b(?:without (?:telling|asking|talking)|"
             r"on (?:her|his|their) own|by (?:her|him|them)sel(?:f|ves))"
         ),
         "act_move": re.compile(
@@ -241,7 +252,7 @@ def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | No
             i = bisect_right(starts, m.start()) - 1
             if i < 0:
                 continue
-            cs, ce = clauses[i][0], clauses[i][1]
+            ce = clauses[i][1]
             found: list[tuple[int, int, int]] = []
             if m.end() <= ce:
                 found.append((i, m.start(), m.end()))
@@ -316,7 +327,9 @@ def adherence(doc: ParsedNote, text: str) -> list[Span]:
             return CUR in ctext or bool(re.search(r"\b(?:doses?|meds?|medications?|pills?)\b", ctext))
         return True
 
-    return _spans(doc, text, ("adh_neg_take", "adh_all", "adh_refuse", "adh_count", "adh_partial", "adh_own"), ok)
+    return _spans(
+        doc, text, ("adh_neg_take", "adh_all", "adh_refuse", "adh_count", "adh_partial", "adh_own"), ok
+    )
 
 
 def rationale(doc: ParsedNote, text: str, action_spans: list[Span]) -> list[Span]:

@@ -55,9 +55,15 @@ _FOR_SYMPTOM = re.compile(r"\bfor\s+(?:(?:her|his|their|the|ongoing|persistent|m
 _ADH_TALK = re.compile(r"\b(?:miss\w*|skip\w*|forg[eo]t\w*|adheren\w*)\b")
 _NOT_YET = re.compile(r"\b(?:hasn't|has not|haven't|have not|didn't|did not|not yet)\b")
 _UNCHECKED = re.compile(r"\[\s*\]\s*$")
-_TEACHING_FIELD = re.compile(r"^\W*(?:educated|education|counsel(?:l)?ed|counsel(?:l)?ing|teaching|reviewed|discussed)\s*:")
+_TEACHING_FIELD = re.compile(
+    r"^\W*(?:educated|education|counsel(?:l)?ed|"
+    r"counsel(?:l)?ing|teaching|reviewed|discussed)\s*:"
+)
 _CONDITIONAL = re.compile(r"\b(?:if|call for|call if|watch for|monitor for|to target|target)\b[^,;]*$")
-_NOT_DOSES = re.compile(r"\s*(?:\w+\s+)?(?:days?|classes|sessions?|appointments?|appts?|school|work|visits?|shifts?)\b")
+_NOT_DOSES = re.compile(
+    r"\s*(?:\w+\s+)?(?:days?|classes|sessions?|"
+    r"appointments?|appts?|school|work|visits?|shifts?)\b"
+)
 _DOSE_WORD = re.compile(
     r"\b(?:doses?|meds?|medications?|pills?|tablets?|patch\w*|pharmacy|refills?|it|them|shots?|injections?)\b"
 )
@@ -389,18 +395,22 @@ def response(doc: ParsedNote) -> list[Span]:
             if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
                 continue
             word = m.group()
-            if word.startswith(("response to", "responding", "responded")) and not _TREATMENT_AFTER.search(
-                doc.low, cs + m.end(), cs + m.end() + 25
-            ) and not doc.any_drug_in(cs + m.end(), cs + m.end() + 25):
+            if (
+                word.startswith(("response to", "responding", "responded"))
+                and not _TREATMENT_AFTER.search(doc.low, cs + m.end(), cs + m.end() + 25)
+                and not doc.any_drug_in(cs + m.end(), cs + m.end() + 25)
+            ):
                 continue  # "a calm response to negotiation"
             needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
             if needs_link and not anaph:
                 continue
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
         since = _SINCE_START.search(ctext)
-        if since and not (
-            R.se_symptoms.search(ctext) or R.se_vocab.search(ctext) or _ADH_TALK.search(ctext)
-        ) and not ctext.startswith(":", since.end()):
+        if (
+            since
+            and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext) or _ADH_TALK.search(ctext))
+            and not ctext.startswith(":", since.end())
+        ):
             out.append(
                 (cs + since.start(), cs + since.end(), doc.text[cs + since.start() : cs + since.end()])
             )
@@ -419,7 +429,9 @@ def response(doc: ParsedNote) -> list[Span]:
                 R.verb_present.search(ctext[: m.start()]) or re.match(r"\s*(?:at|@|dose)\b", ctext[m.end() :])
             ):
                 continue  # "continue clozapine 300 mg unchanged" is the decision
-            if m.group() == "back to" and re.search(r"\b(?:go|going|went|switch\w*|change\w*)\s+$", ctext[: m.start()]):
+            if m.group() == "back to" and re.search(
+                r"\b(?:go|going|went|switch\w*|change\w*)\s+$", ctext[: m.start()]
+            ):
                 continue  # "go back to <drug>" is a decision
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
