@@ -10,9 +10,11 @@ DC001-DC004 findings the reader would raise agree with the findings the labels i
 (for sets whose labels carry evidence strings) the share of labeled evidence strings that the
 reader's evidence spans for the same element overlap.
 
-``--lofo`` (leave one folder out): for each set, the trained clause model is retrained
-without that set's notes before scoring it, so the trained part of the reader has never
-seen the folder it is scored on. ``--errors`` lists mismatches by note id (no note text).
+``--lofo`` (leave one folder out) scores the reader *with* the clause model
+(``claimscrub.notes.clause_model``) retrained without the scored set, so its trained part has
+never seen the folder it is scored on. The shipped reader carries no clause model: it measured
+worse than the rules alone (docs/notes-accuracy.md), so ``--lofo`` is the record of that
+experiment, not of the shipped reader. ``--errors`` lists mismatches by note id (no note text).
 """
 
 from __future__ import annotations
