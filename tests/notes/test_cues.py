@@ -48,6 +48,7 @@ CASES = [
     # action in shorthand
     ("action", True, "Sleep poor. \u2191 mirtazapine 15 mg qhs."),
     ("action", True, "Administered naltrexone ER 380 mg IM today, L gluteal."),
+    ("action", True, "Sertraline 50 mg -> 75 mg."),
     # side effect told as a feeling the drug causes
     (
         "side_effects",

@@ -89,6 +89,7 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"\b(?:administered|gave|given|injected)\s+(?:\S+\s+){0,2}?[§¦]"
             r"|[§¦][^.;]{0,40}?\b(?:administered|given|injected)\b(?! (?:in|at) the (?:ed|er|hospital))"
         ),
+        "act_dose_arrow": re.compile(r"[§¦]+[^.;\n]{0,15}?\d+(?:\.\d+)?\s*(?:mg|mcg)\s*-*>\s*\d+(?:\.\d+)?"),
         "act_keep": re.compile(r"\b(?:no|not) [\u2191\u2193]"),
         "act_back": re.compile(r"\b(?:go|going|went) back (?:to|on)\s+(?:\w+\s+)?[§¦]"),
         "resp_state_on": re.compile(
@@ -197,6 +198,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "act_admin": ("administ", "gave", "given", "inject"),
     "act_back": ("back",),
     "act_move": ("dose",),
+    "act_dose_arrow": (">",),
     "resp_state_on": (" on ", " with ", "since"),
     "resp_since": ("since",),
     "resp_credit": ("credit", "attribut"),
@@ -291,7 +293,9 @@ def action(doc: ParsedNote, text: str) -> list[Span]:
 
     if not (CUR in text or OTHER in text):
         return []
-    return _spans(doc, text, ("act_arrow", "act_admin", "act_back", "act_keep", "act_move"), ok)
+    return _spans(
+        doc, text, ("act_arrow", "act_admin", "act_back", "act_keep", "act_move", "act_dose_arrow"), ok
+    )
 
 
 def response(doc: ParsedNote, text: str) -> list[Span]:
