@@ -186,32 +186,72 @@ def _p() -> dict[str, re.Pattern[str]]:
     }
 
 
-# Substrings without which a pattern cannot match: a cheap test that skips most scans.
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "np_neg_verb": ("not", "n't", "never", "unable"),
-    "np_subject": ("not", "n't", "never"),
-    "np_happen": ("place", "happen", "occur", "done", "perform"),
-    "np_defer": ("postpon", "aside", "defer", "tabled", "left", "stay", "remain", "pushed", "alone"),
-    "np_others": ("decision", "management", "question", "change"),
-    "act_arrow": ("\u2191", "\u2193", "^"),
-    "act_keep": ("\u2191", "\u2193"),
-    "act_admin": ("administ", "gave", "given", "inject"),
-    "act_back": ("back",),
-    "act_move": ("dose",),
-    "act_dose_arrow": (">",),
-    "resp_state_on": (" on ", " with ", "since"),
-    "resp_since": ("since",),
-    "resp_credit": ("credit", "attribut"),
-    "se_makes": ("make", "made"),
-    "adh_neg_take": ("not", "n't", "never"),
-    "adh_all": ("all", "every", "each"),
-    "adh_refuse": ("refus",),
-    "adh_count": ("count", "check"),
-    "adh_partial": ("only", "took", "take", "taking", "give", "gave", "refill", "filled", "picked"),
-    "adh_own": ("stopped",),
-    "rat_rb": ("risk", "benefit", "downside", "harm", "upside", "weigh", "trade"),
-    "rat_as": ("as ", "since"),
-    "rat_given_n": ("given",),
+# Substrings without which a pattern cannot match: one of each group must occur in the note.
+# A cheap C-level test that skips most scans.
+_NEG = ("not", "n't", "never", "unable", "no ")
+_MGMT = (
+    "address",
+    "review",
+    "discuss",
+    "manag",
+    "assess",
+    "evaluat",
+    "cover",
+    "touch",
+    "get ",
+    "got ",
+    "go ",
+    "went",
+    "gone",
+    "weigh",
+    "talk",
+    "focus",
+    "advis",
+)
+_NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "np_neg_verb": (_NEG, _MGMT),
+    "np_subject": (_NEG, _MGMT),
+    "np_happen": (_NEG, ("place", "happen", "occur", "done", "perform")),
+    "np_defer": (("postpon", "aside", "defer", "tabled", "left", "stay", "remain", "pushed", "alone"),),
+    "np_others": (
+        ("decision", "management", "question", "change"),
+        (" are ", " is ", "remain", "stay", "rest"),
+    ),
+    "act_arrow": (("\u2191", "\u2193", "^"),),
+    "act_keep": (("\u2191", "\u2193"),),
+    "act_admin": (("administ", "gave", "given", "inject"),),
+    "act_back": (("back",),),
+    "act_move": (("dose",), ("move", "moving", "shift")),
+    "act_dose_arrow": ((">",), ("mg", "mcg")),
+    "resp_state_on": ((" on ", " with ", "since"),),
+    "resp_subject": (
+        (
+            "maintain",
+            "keep",
+            "holding",
+            "doing",
+            "work",
+            "help",
+            "control",
+            "curb",
+            "stabiliz",
+            "reduc",
+            "cut",
+            "take",
+        ),
+    ),
+    "resp_since": (("since",),),
+    "resp_credit": (("credit", "attribut"),),
+    "se_makes": (("make", "made"), (" me ", " him ", " her ", " them ")),
+    "adh_neg_take": (_NEG, ("tak", "took", "fill", "picked", "skip", "miss", "refus")),
+    "adh_all": (("all", "every", "each"), ("given", "taken", "administered", "received", "took")),
+    "adh_refuse": (("refus",),),
+    "adh_count": (("count", "check"),),
+    "adh_partial": (("only", "took", "take", "taking", "give", "gave", "refill", "filled", "picked"),),
+    "adh_own": (("stopped",),),
+    "rat_rb": (("risk", "benefit", "downside", "harm", "upside", "weigh", "trade"),),
+    "rat_as": (("as ", "since"),),
+    "rat_given_n": (("given",),),
 }
 
 
@@ -246,8 +286,8 @@ def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | No
     clauses = doc.clause_list
     out: list[Span] = []
     for n in names:
-        needs = _NEEDS.get(n)
-        if needs is not None and not any(w in text for w in needs):
+        needs = _NEEDS.get(n, ())
+        if not all(any(w in text for w in group) for group in needs):
             continue
         pat = P[n]
         for m in pat.finditer(text):
