@@ -105,6 +105,14 @@ def _p() -> dict[str, re.Pattern[str]]:
             r"(?:getting|taking|on|starting|started|beginning|using|receiving|the)\s+(?:the\s+|her\s+|his\s+|my\s+)?"
             r"(?:it\b|them\b|" + drugish + ")"
         ),
+        # a hedged judgement still judges ("may be starting to help", "might be 'starting to lift the fog'")
+        "resp_hedge": re.compile(
+            r"\b(?:it|they|[§]+|the (?:med\w*|dose|increase|"
+            r"shots?|injections?|pills?))(?:'s|\s+is|\s+are)?\s+"
+            r"(?:\w+\s+)?(?:may|might|could|seems? to|"
+            r"appears? to)\s+(?:be\s+)?\W?(?:starting|beginning)\s+to\s+\W?\w+"
+            r"|\b(?:may|might) be (?:helping|working|doing (?:something|a little))"
+        ),
         "resp_credit": re.compile(
             r"\b(?:credits?|credited|attribut\w*)\s+(?:it\s+|this\s+|the\s+\w+\s+)?(?:to\s+)?[^.;]{0,25}?"
             + drugish
@@ -242,6 +250,7 @@ _NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "resp_since": (("since",),),
     "resp_credit": (("credit", "attribut"),),
+    "resp_hedge": (("starting", "beginning", "helping", "working", "doing"),),
     "se_makes": (("make", "made"), (" me ", " him ", " her ", " them ")),
     "adh_neg_take": (_NEG, ("tak", "took", "fill", "picked", "skip", "miss", "refus")),
     "adh_all": (("all", "every", "each"), ("given", "taken", "administered", "received", "took")),
@@ -344,6 +353,8 @@ def response(doc: ParsedNote, text: str) -> list[Span]:
     P = _p()
 
     def ok(name: str, ctext: str, s: int, e: int) -> bool:
+        if name == "resp_hedge":
+            return True  # the hedge is the judgement; "to"/"may" before it are part of it
         if P["resp_not"].search(ctext[:s][-30:]):
             return False
         if name == "resp_since":
@@ -352,7 +363,7 @@ def response(doc: ParsedNote, text: str) -> list[Span]:
             return CUR in ctext or bool(re.search(r"\b(?:shot|injection|pill|strip|patch|med)", ctext[s:e]))
         return True
 
-    return _spans(doc, text, ("resp_state_on", "resp_subject", "resp_since", "resp_credit"), ok)
+    return _spans(doc, text, ("resp_state_on", "resp_subject", "resp_since", "resp_credit", "resp_hedge"), ok)
 
 
 def side_effects(doc: ParsedNote, text: str) -> list[Span]:
