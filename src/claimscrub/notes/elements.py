@@ -465,8 +465,10 @@ def side_effects(doc: ParsedNote) -> list[Span]:
                 continue
             if R.se_not_symptom.search(ctext[max(0, m.start() - 12) : m.end() + 14]):
                 continue
-            if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]):
-                continue
+            if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]) or _CONDITIONAL.search(
+                ctext[max(0, m.start() - 40) : m.start()]
+            ):
+                continue  # "call if", "chosen to target insomnia and nausea"
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
