@@ -143,7 +143,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 def _read(doc: ParsedNote, spans: RuleSpans) -> NoteFacts:
     ev: dict[str, list[tuple[int, int, str]]] = {}
     found = _decide(doc, spans)
-    # "No med changes" is a decision only when the medications were reviewed (README rule 5);
+    # "No med changes" is a decision only when the medications were reviewed (label convention 5);
     # next to an explicit "not reviewed" statement it is not.
     decisions = [sp for sp in found["action"] if not _NO_CHANGE.search(sp[2].lower())]
     not_done = bool(found["not_performed"]) and not decisions
