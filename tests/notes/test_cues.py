@@ -95,3 +95,21 @@ def test_element_class(element: str, want: bool, text: str) -> None:
     if want:
         for start, end, words in facts.evidence[element]:
             assert text[start:end] == words
+
+
+@pytest.mark.parametrize(
+    ("text", "generic"),
+    [
+        ("Continue sertaline 50 mg daily.", "sertraline"),
+        ("Clonazapam 0.5 mg prn, refilled.", "clonazepam"),
+        ("Lamotragine 100 mg bid, no rash. Continue.", "lamotrigine"),
+    ],
+)
+def test_misspelt_psychiatric_drug_is_a_medication(text: str, generic: str) -> None:
+    facts = extract_note(text)
+    assert facts.medication and facts.medications == [generic]
+
+
+def test_ordinary_long_words_are_not_drugs() -> None:
+    text = "Appointment rescheduled; everything discussed, medication reviewed, tolerating well."
+    assert extract_note(text).medications == []
