@@ -28,6 +28,7 @@ CASES = [
         "Says the panic is half what it was since he started the buspirone. Continue buspirone.",
     ),
     ("response", True, "The lithium is still doing its job per wife. Continue lithium 600 mg."),
+    ("response", True, "Hydroxyzine 25 mg prn: says it gets her back to sleep within the hour. Continue."),
     ("response", True, "Bupropion XL 150 mg: says it might be 'starting to clear the fog'. Continue."),
     ("response", False, "Start bupropion XL 150 mg; explained it may take weeks for full effect."),
     # rationale with since / a reason sentence / risk weighed against benefit

@@ -61,7 +61,8 @@ def _p() -> dict[str, re.Pattern[str]]:
     )
     effect = (
         r"(?:maintain\w*|keep\w*|holding|doing (?:its |the |a (?:good |great |fine )?)job|work\w*|help\w*|"
-        r"control\w*|curb\w*|stabiliz\w*|reduc\w*|cut\w* (?:down|back)|takes? (?:the (?:edge|fun)))"
+        r"control\w*|curb\w*|stabiliz\w*|reduc\w*|cut\w* (?:down|back)|takes? (?:the (?:edge|fun))|"
+        r"(?:brings?|brought|gets?|got) (?:me|him|her|them) (?:down|back|through))"
     )
     drugish = (
         r"(?:[§]+|\b(?:the |her |his |my |these |those )?(?:new |current )?"
@@ -234,6 +235,10 @@ _NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
     "resp_state_on": ((" on ", " with ", "since"),),
     "resp_subject": (
         (
+            "brings",
+            "brought",
+            "gets",
+            "got",
             "maintain",
             "keep",
             "holding",
