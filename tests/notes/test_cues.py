@@ -22,6 +22,7 @@ CASES = [
     ("not_performed", True, "Crisis work only. Her medication follow-up is postponed to Friday."),
     # response told as a symptom change tied to a drug, without a "response" word
     ("response", True, "Mood has stayed steady on citalopram 20 mg. Continue citalopram 20 mg."),
+    ("response", True, "PHQ-9 down from 18 to 9 on escitalopram 10 mg. Continue escitalopram."),
     (
         "response",
         True,

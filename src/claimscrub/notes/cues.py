@@ -57,7 +57,8 @@ def _p() -> dict[str, re.Pattern[str]]:
         r"(?:stead\w*|stable|euthymi\w*|better|improv\w*|calm\w*|sober|abstinent|remission|"
         r"more (?:himself|herself|myself|themselves|like (?:himself|herself|myself))|"
         r"like (?:himself|herself|myself|themselves) again|less (?:\w+)|fewer \w+|quieter|brighter|"
-        r"resolv\w*|settled|well controlled|controlled|gone|without \W?\w+\W?|gets? through)"
+        r"resolv\w*|settled|well controlled|controlled|gone|without \W?\w+\W?|gets? through|"
+        r"down|dropped|fell|lower)"
     )
     effect = (
         r"(?:maintain\w*|keep\w*|holding|doing (?:its |the |a (?:good |great |fine )?)job|work\w*|help\w*|"
