@@ -29,6 +29,21 @@ def test_note_json_one_object_per_file(tmp_path: Path) -> None:
     assert second["not_performed"] and not second["action"] and second["therapy_minutes"] == 40
 
 
+def test_note_json_carries_evidence_for_true_elements(tmp_path: Path) -> None:
+    a = tmp_path / "a.txt"
+    a.write_text(NOTE)
+    res = CliRunner().invoke(main, ["note", str(a), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    ev = out["evidence"]
+    true_elements = {k for k in ("medication", "action", "response", "side_effects", "rationale") if out[k]}
+    assert true_elements <= set(ev)
+    assert not out["adherence"] and "adherence" not in ev and "not_performed" not in ev
+    for spans in ev.values():
+        for start, end, words in spans:
+            assert NOTE[start:end] == words
+
+
 def test_note_text_shows_the_words(tmp_path: Path) -> None:
     a = tmp_path / "a.txt"
     a.write_text(NOTE)

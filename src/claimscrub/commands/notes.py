@@ -25,17 +25,24 @@ def _read(path: Path) -> str:
 @click.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path), required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--evidence", is_flag=True, help="JSON: add the evidence spans of each element.")
-def note(files: tuple[Path, ...], fmt: str, evidence: bool) -> None:
+@click.option(
+    "--evidence",
+    is_flag=True,
+    help="Accepted for compatibility: JSON output always carries the evidence spans.",
+)
+def note(files: tuple[Path, ...], fmt: str, evidence: bool) -> None:  # noqa: ARG001
     """Read clinical notes: medication, decision, response, side effects, adherence, rationale,
-    not-performed statements and psychotherapy minutes, with the words that gave each."""
+    not-performed statements and psychotherapy minutes, with the words that gave each.
+
+    JSON: one object per note; ``evidence`` maps each true element (and ``therapy_minutes``
+    when found) to ``[start, end, words]`` character spans of the note."""
     from claimscrub.notes import extract_notes
     from claimscrub.notes.highlight import text_summary
 
     texts = [_read(p) for p in files]
     for path, facts in zip(files, extract_notes(texts), strict=True):
         if fmt == "json":
-            click.echo(json.dumps({"file": str(path), **facts.to_dict(evidence=evidence)}))
+            click.echo(json.dumps({"file": str(path), **facts.to_dict(evidence=True)}))
         else:
             click.echo(text_summary(str(path), facts))
 

@@ -16,9 +16,13 @@ Stable API, used by ``claimscrub note`` and the DC000-DC004 rules::
     extract_notes(texts)                # list[NoteFacts], batched (faster for many notes)
     render_template("90863")            # documentation template text; ValueError if unknown
 
-Element definitions: ``shared/examples/notes/README.md``. Vocabularies and context rules are
-data files in ``claimscrub/data`` (``note_lexicon.yaml``, ``note_context.yaml``,
-``psych_meds.csv``, ``note_drug_exclude.txt``). Note text is never logged or put in errors.
+Element definitions: ``shared/examples/notes/README.md``. Reading order: sections and template
+fields (``_text``, ``_doc``), drug mentions and their status (``drugs``, ``context`` - medspaCy
+ConText - and ``status``), then per element the vocabulary detectors (``elements``) and the
+compositional cue families (``cues``); ``clause_model`` is an optional trained clause scorer
+(no model file ships; see docs/notes-accuracy.md). Vocabularies and context rules are data files
+in ``claimscrub/data`` (``note_lexicon.yaml``, ``note_context.yaml``, ``psych_meds.csv``,
+``note_drug_exclude.txt``). Note text is never logged or put in errors.
 """
 
 from .extract import extract_note, extract_notes

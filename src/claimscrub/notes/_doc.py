@@ -11,6 +11,10 @@ from .drugs import Mention
 from .screen import Screen
 
 _WORD = re.compile(r"[a-z0-9]+")
+_BLANK = re.compile(
+    r"[^:\n]{0,50}:\s*(?:(?:\*+|_{2,}|\[\s*\]|-+|\?+)?\s*$|"
+    r"(?:n/a|not (?:assessed|documented|done|applicable))\b)"
+)
 
 # Section categories whose drug mentions and symptoms are not about current treatment.
 EXCLUDED_SECTIONS = frozenset({"FAMILY", "ALLERGY", "HISTORICAL"})
@@ -77,6 +81,12 @@ class ParsedNote:
 
     def any_drug_in(self, start: int, end: int, current_only: bool = True) -> bool:
         return bool(self.drugs_in(start, end, current_only))
+
+    def blank_field(self, end: int) -> bool:
+        """Is the word ending at ``end`` the label of a template field left empty ("Side
+        effects: ***", "ADHERENCE:" with nothing after it)?"""
+        line_end = self.low.find("\n", end)
+        return bool(_BLANK.match(self.low, end, line_end if line_end >= 0 else len(self.low)))
 
     @property
     def has_current(self) -> bool:

@@ -43,6 +43,9 @@ _PLAN_HEADERS = re.compile(
 )
 
 
+_COPIED = re.compile(r"^(?:prior|previous|last|old)\b.*\b(?:plan|note)\b|.*\bcopied\b")
+
+
 def normalise(text: str) -> str:
     """Lower-case copy of ``text`` with unicode dashes/quotes folded, same length as ``text``."""
     out = text.translate(_TRANSLATE)
@@ -134,10 +137,16 @@ def segment(low: str, section_names: dict[str, str]) -> list[Segment]:
         ):
             sticky = None
             section = None
-        for s, e in _split_sentences(line):
+        if m and _COPIED.match(name):
+            section = "HISTORICAL"  # "Prior plan (copied from 3/2): ..." is an earlier visit
+        for k, (s, e) in enumerate(_split_sentences(line)):
             text = line[s:e]
             if not text.strip():
                 continue
-            segs.append(Segment(line_start + s, line_start + e, text, line_no, section, plan, not first_done))
+            sec = section
+            inline = _HEADER.match(text) if k else None
+            if inline and inline.group(1).strip() in section_names:
+                sec = section_names[inline.group(1).strip()]  # "... at home. Allergies: X (rash)."
+            segs.append(Segment(line_start + s, line_start + e, text, line_no, sec, plan, not first_done))
         first_done = True
     return segs

@@ -166,8 +166,59 @@ def _positions(low: str, word: str) -> list[int]:
     return out
 
 
+_LONG_WORD = re.compile(r"(?<![a-z0-9])[a-z]{8,}(?![a-z0-9])")
+_TYPO_MIN = 8  # shorter names sit within one edit of too many ordinary words
+
+
+@cache
+def _typo_index() -> dict[str, str]:
+    """One-deletion neighbourhood of psychiatric drug names (``psych_meds.csv``, 8+ letters)
+    -> generic, keeping only entries that point to a single generic. Two words match when
+    they share an entry: one substitution, insertion, deletion or adjacent swap apart."""
+    names: dict[str, str] = {}
+    for variant, generic in psych_meds().items():
+        for name in (variant, generic):
+            key = _key(name)
+            if " " not in key and len(key) >= _TYPO_MIN and key.isalpha():
+                names[key] = generic
+    index: dict[str, set[str]] = {}
+    for name, generic in names.items():
+        for d in {name, *(name[:i] + name[i + 1 :] for i in range(len(name)))}:
+            index.setdefault(d, set()).add(generic)
+    return {k: next(iter(v)) for k, v in index.items() if len(v) == 1}
+
+
+@cache
+def _misspelt(word: str) -> str | None:
+    """Generic name of a psychiatric drug ``word`` misspells ("sertaline", "clonazapam")."""
+    if word in drug_lexicon() or word in _first_words():
+        return None
+    index = _typo_index()
+    for d in (word, *(word[:i] + word[i + 1 :] for i in range(len(word)))):
+        generic = index.get(d)
+        if generic is not None:
+            return generic
+    return None
+
+
+def _misspellings(low: str, taken: list[Mention]) -> list[Mention]:
+    out = []
+    for m in _LONG_WORD.finditer(low):
+        generic = _misspelt(m.group())
+        if generic is not None and not any(t.start < m.end() and m.start() < t.end for t in taken):
+            out.append(Mention(m.start(), m.end(), m.group(), generic))
+    return out
+
+
 def find_drugs(low: str) -> list[Mention]:
-    """Drug mentions in normalised (lower-case) text, longest match first."""
+    """Drug mentions in normalised (lower-case) text, longest match first; a psychiatric drug
+    name misspelt by one letter counts too."""
+    found = _find_exact(low)
+    typos = _misspellings(low, found)
+    return sorted(found + typos, key=lambda m: m.start) if typos else found
+
+
+def _find_exact(low: str) -> list[Mention]:
     hits = _first_words().intersection(_TOKEN.findall(low))
     if not hits:
         return []

@@ -52,6 +52,21 @@ _VISIT_REASON = re.compile(
 _NEG_AFTER = re.compile(r"\s*(?:were |was |are |have |has )?(?:not|never|n't)\b")
 _NEG_BEFORE = re.compile(r"\b(?:not|never|n't|no)\s+(?:been\s+|yet\s+)?$")
 _FOR_SYMPTOM = re.compile(r"\bfor\s+(?:(?:her|his|their|the|ongoing|persistent|mild|bothersome)\s+)?")
+_ADH_TALK = re.compile(r"\b(?:miss\w*|skip\w*|forg[eo]t\w*|adheren\w*)\b")
+_NOT_YET = re.compile(r"\b(?:hasn't|has not|haven't|have not|didn't|did not|not yet)\b")
+_UNCHECKED = re.compile(r"\[\s*\]\s*$")
+_TEACHING_FIELD = re.compile(
+    r"^\W*(?:educated|education|counsel(?:l)?ed|"
+    r"counsel(?:l)?ing|teaching|reviewed|discussed)\s*:"
+)
+_CONDITIONAL = re.compile(r"\b(?:if|call for|call if|watch for|monitor for|to target|target)\b[^,;]*$")
+_NOT_DOSES = re.compile(
+    r"\s*(?:\w+\s+)?(?:days?|classes|sessions?|"
+    r"appointments?|appts?|school|work|visits?|shifts?)\b"
+)
+_DOSE_WORD = re.compile(
+    r"\b(?:doses?|meds?|medications?|pills?|tablets?|patch\w*|pharmacy|refills?|it|them|shots?|injections?)\b"
+)
 _NOUN_DET = re.compile(r"(?:\b(?:the|a|an|this|that|his|her|their|recent|last|dose|any|on|of)\s*)$")
 
 
@@ -307,6 +322,7 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
             if (
                 R.refill_request.search(prefix)
                 or re.search(r"\b(?:no|not|without|any)\s+$", prefix)
+                or _NOT_YET.search(prefix)
                 or tail.startswith(("history", "hx", "record", "date", "pattern", "due", "remaining", "left"))
             ):
                 continue
@@ -321,6 +337,8 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
             if not _usable(seg) or any(s < seg.end and seg.start < e for s, e in skip_ranges):
                 continue
             for m in R.no_change.finditer(seg.text):
+                if _UNCHECKED.search(seg.text, max(0, m.start() - 8), m.start()):
+                    continue  # "[ ] No change": a checkbox left empty
                 tail = seg.text[m.end() : m.end() + 30]
                 if re.match(r"\s*(?:were |was )?discussed", tail):
                     continue
@@ -337,6 +355,9 @@ def actions(doc: ParsedNote, skip: list[Span]) -> list[Span]:
 
 
 # ---------------------------------------------------------------- response
+_TREATMENT_AFTER = re.compile(
+    r"\b(?:it|them|treatment|med\w*|dose|doses|increase|titration|regimen|trial|shots?|injections?)\b"
+)
 _MED_HEADER = re.compile(
     r"^\W*(?:medication management|med(?:ication)?s?(?: management| review| check)?|pharmacotherapy|"
     r"psychopharm\w*|pharmacologic management)\s*[:\-]"
@@ -369,15 +390,27 @@ def response(doc: ParsedNote) -> list[Span]:
                 ctext[m.end() :]
             ):
                 continue
+            if doc.blank_field(cs + m.end()):
+                continue  # "Response to current meds: N/A"
             if R.resp_other_tx.match(ctext[m.end() :]) or R.resp_other_tx.match(ctext[m.end() - 3 :]):
                 continue
             word = m.group()
+            if (
+                word.startswith(("response to", "responding", "responded"))
+                and not _TREATMENT_AFTER.search(doc.low, cs + m.end(), cs + m.end() + 25)
+                and not doc.any_drug_in(cs + m.end(), cs + m.end() + 25)
+            ):
+                continue  # "a calm response to negotiation"
             needs_link = bool(re.search(r"help|work|effective|edge|difference|doing|tell", word))
             if needs_link and not anaph:
                 continue
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
         since = _SINCE_START.search(ctext)
-        if since and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext)):
+        if (
+            since
+            and not (R.se_symptoms.search(ctext) or R.se_vocab.search(ctext) or _ADH_TALK.search(ctext))
+            and not ctext.startswith(":", since.end())
+        ):
             out.append(
                 (cs + since.start(), cs + since.end(), doc.text[cs + since.start() : cs + since.end()])
             )
@@ -392,6 +425,14 @@ def response(doc: ParsedNote) -> list[Span]:
                 continue
             if re.match(r"\s+(?:\w+\s+)?(?:tolera|side|se\b|ses\b|safety)", ctext[m.end() :]):
                 continue  # "better GI tolerability" is about side effects
+            if m.group() == "unchanged" and (
+                R.verb_present.search(ctext[: m.start()]) or re.match(r"\s*(?:at|@|dose)\b", ctext[m.end() :])
+            ):
+                continue  # "continue clozapine 300 mg unchanged" is the decision
+            if m.group() == "back to" and re.search(
+                r"\b(?:go|going|went|switch\w*|change\w*)\s+$", ctext[: m.start()]
+            ):
+                continue  # "go back to <drug>" is a decision
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
@@ -405,12 +446,16 @@ def side_effects(doc: ParsedNote) -> list[Span]:
     out: list[Span] = []
     for cs, _ce, ctext, _seg in doc.screened(R.screen, "side_effects"):
         orig = doc.text[cs : cs + len(ctext)]
+        if _TEACHING_FIELD.match(ctext):
+            continue  # "Educated: possible nausea, drowsiness ..."
         teaching = bool(R.se_teaching.search(ctext))
         reported = bool(R.se_report.search(ctext))
         hits = [(m.start(), m.end()) for m in R.se_vocab.finditer(ctext)]
         hits += [(m.start(), m.end()) for m in R.se_case.finditer(orig)]
         for s, e in hits:
-            if (teaching and not reported) or _NOT_ASSESSED.match(ctext[e:]):
+            if (teaching and not reported) or _NOT_ASSESSED.match(ctext[e:]) or doc.blank_field(cs + e):
+                continue
+            if _CONDITIONAL.search(ctext[max(0, s - 40) : s]):
                 continue
             out.append((cs + s, cs + e, doc.text[cs + s : cs + e]))
         if not doc.has_current:
@@ -420,8 +465,10 @@ def side_effects(doc: ParsedNote) -> list[Span]:
                 continue
             if R.se_not_symptom.search(ctext[max(0, m.start() - 12) : m.end() + 14]):
                 continue
-            if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]):
-                continue
+            if re.search(r"\bif\b[^,;]*$", ctext[: m.start()]) or _CONDITIONAL.search(
+                ctext[max(0, m.start() - 40) : m.start()]
+            ):
+                continue  # "call if", "chosen to target insomnia and nausea"
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
     return out
 
@@ -439,8 +486,14 @@ def adherence(doc: ParsedNote) -> list[Span]:
     out: list[Span] = []
     for cs, _ce, ctext, _seg in doc.screened(R.screen, "adherence"):
         for m in R.adh.finditer(ctext):
-            if R.adh_not.match(ctext[m.end() :]):
+            if R.adh_not.match(ctext[m.end() :]) or doc.blank_field(cs + m.end()):
                 continue
+            if (
+                _NOT_DOSES.match(ctext, m.end())
+                and not _DOSE_WORD.search(ctext)
+                and not doc.any_drug_in(cs, cs + len(ctext))
+            ):
+                continue  # "missed 6 days (of school)"
             out.append((cs + m.start(), cs + m.end(), doc.text[cs + m.start() : cs + m.end()]))
         for m in R.adh_take.finditer(ctext):
             inner = m.group(1)
@@ -514,8 +567,8 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
             for m in pat.finditer(t):
                 if pat is R.rat_explicit and _VISIT_REASON.match(t, m.end()):
                     continue
-                if _NEG_AFTER.match(t, m.end()):
-                    continue  # "risks/benefits not discussed"
+                if _NEG_AFTER.match(t, m.end()) or doc.blank_field(seg.start + m.end()):
+                    continue  # "risks/benefits not discussed", "Risks/benefits discussed: ***"
                 add(m)
         for cs, _ce, ctext in seg.clauses():
             vm = R.rat_teach_verb.search(ctext)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from . import elements, minutes
+import numpy as np
+
+from . import clause_model, cues, elements, minutes, status
 from ._doc import EXCLUDED_SECTIONS, ParsedNote
 from ._text import normalise, segment
 from .context import NON_CURRENT, classify_mentions, section_names
@@ -17,7 +19,22 @@ _MED_VISIT = re.compile(
     r"e/m|e&m|pharmacologic|psychiatric follow|psych f/u|psych med)\b"
 )
 _CHUNK = 64
+_NO_CHANGE = re.compile(r"\b(?:no|without|unchanged|same)\b")
 _THERAPY_WORD = re.compile(r"\b(?:psycho-?therapy|therapy|session|counsel(?:l)?ing|cbt|dbt|emdr|pcit)\b")
+
+
+def _refine_status(segs: list, ments: list, current: list[bool]) -> None:
+    """Past trials, leftovers and class examples the ConText rules do not catch (see status)."""
+    j = 0
+    for seg in segs:
+        idx = []
+        while j < len(ments) and ments[j].start < seg.end:
+            if ments[j].start >= seg.start:
+                idx.append(j)
+            j += 1
+        for k in idx:
+            if current[k] and status.not_current(ments[k], seg, len(idx) - 1):
+                current[k] = False
 
 
 def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
@@ -56,15 +73,80 @@ def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
             for k, c in zip(idx, cats[item_no], strict=False):
                 if c & NON_CURRENT:
                     current[k] = False
+        _refine_status(segs, ments, current)
         notes.append(ParsedNote(text, low, segs, ments, current))
     return notes
 
 
-def _read(doc: ParsedNote) -> NoteFacts:
+RuleSpans = dict[str, list[tuple[int, int, str]]]
+
+
+def rule_spans(doc: ParsedNote) -> RuleSpans:
+    """Evidence spans of every rule detector (features of the clause model, and the fallback
+    reader when no model ships)."""
+    text = cues.masked(doc)
+    np_spans = elements.not_performed(doc) + cues.not_performed(doc, text)
+    act = elements.actions(doc, np_spans) + cues.action(doc, text)
+    return {
+        "not_performed": np_spans,
+        "action": act,
+        "response": elements.response(doc) + cues.response(doc, text),
+        "side_effects": elements.side_effects(doc) + cues.side_effects(doc, text),
+        "adherence": elements.adherence(doc) + cues.adherence(doc, text),
+        "rationale": elements.rationale(doc, act) + cues.rationale(doc, text, act),
+    }
+
+
+def parse_and_rules(texts: Sequence[str]) -> list[tuple[ParsedNote, RuleSpans]]:
+    """Parsed notes with their rule spans (the clause model trains on these)."""
+    out = []
+    for i in range(0, len(texts), _CHUNK):
+        out.extend((doc, rule_spans(doc)) for doc in _parse_many(texts[i : i + _CHUNK]))
+    return out
+
+
+def _decide(doc: ParsedNote, spans: RuleSpans) -> dict[str, list[tuple[int, int, str]]]:
+    """Evidence per element; an element is present when its list is non-empty.
+
+    With the clause model: an element is present when its best clause scores above the
+    element's threshold; its evidence is the rule spans inside the clauses above the threshold,
+    or those whole clauses when no rule fired there. Without a model: the rule spans.
+    """
+    model = clause_model.current_model()
+    if model is None or not doc.clause_list:
+        return dict(spans)
+    z = clause_model.clause_logits(model, clause_model.clause_features(doc, spans))
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for k, name in enumerate(clause_model.MODEL_ELEMENTS):
+        hot = np.flatnonzero(z[:, k] > model.threshold[k])
+        ev: list[tuple[int, int, str]] = []
+        for i in hot:
+            cs, ce, _t, _seg = doc.clause_list[i]
+            inside = [sp for sp in spans[name] if cs <= sp[0] < ce]
+            if inside:
+                ev.extend(inside)
+            else:
+                a, b = _trim(doc.text, cs, ce)
+                ev.append((a, b, doc.text[a:b]))
+        out[name] = ev
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " -*:.,\t":
+        start += 1
+    while end > start and text[end - 1] in " .,;\t":
+        end -= 1
+    return start, end
+
+
+def _read(doc: ParsedNote, spans: RuleSpans) -> NoteFacts:
     ev: dict[str, list[tuple[int, int, str]]] = {}
-    np_spans = elements.not_performed(doc)
-    act = elements.actions(doc, np_spans)
-    not_done = bool(np_spans) and not act
+    found = _decide(doc, spans)
+    # "No med changes" is a decision only when the medications were reviewed (label convention 5);
+    # next to an explicit "not reviewed" statement it is not.
+    decisions = [sp for sp in found["action"] if not _NO_CHANGE.search(sp[2].lower())]
+    not_done = bool(found["not_performed"]) and not decisions
     facts = NoteFacts()
     current = [m for m, c in zip(doc.mentions, doc.current, strict=True) if c]
     facts.medication = bool(current)
@@ -76,13 +158,12 @@ def _read(doc: ParsedNote) -> NoteFacts:
     ev["medication"] = [(m.start, m.end, doc.text[m.start : m.end]) for m in current]
     if not_done:
         facts.not_performed = True
-        ev["not_performed"] = np_spans
+        ev["not_performed"] = found["not_performed"]
     else:
-        ev["action"] = act
-        ev["response"] = elements.response(doc)
-        ev["side_effects"] = elements.side_effects(doc)
-        ev["adherence"] = elements.adherence(doc)
-        ev["rationale"] = elements.rationale(doc, act) if act else []
+        for name in ("action", "response", "side_effects", "adherence", "rationale"):
+            ev[name] = found[name]
+        if not ev["action"]:
+            ev["rationale"] = []
         for name in ("action", "response", "side_effects", "adherence", "rationale"):
             setattr(facts, name, bool(ev[name]))
     title = doc.segs[0].text if doc.segs else ""
@@ -101,7 +182,7 @@ def extract_notes(texts: Sequence[str]) -> list[NoteFacts]:
     clean = [t if isinstance(t, str) else "" for t in texts]
     out = []
     for i in range(0, len(clean), _CHUNK):  # small chunks keep the working set in cache
-        out.extend(_read(doc) for doc in _parse_many(clean[i : i + _CHUNK]))
+        out.extend(_read(doc, rule_spans(doc)) for doc in _parse_many(clean[i : i + _CHUNK]))
     return out
 
 

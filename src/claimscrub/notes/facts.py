@@ -42,6 +42,10 @@ class NoteFacts:
         out: dict[str, Any] = {name: getattr(self, name) for name in ELEMENTS}
         out["therapy_minutes"] = self.therapy_minutes
         out["medications"] = list(self.medications)
-        if evidence:
-            out["evidence"] = {k: [[s, e, t] for s, e, t in v] for k, v in self.evidence.items() if v}
+        if evidence:  # only for elements that are true: the words that decided them
+            out["evidence"] = {
+                k: [[s, e, t] for s, e, t in v]
+                for k, v in self.evidence.items()
+                if v and (k not in out or (out[k] is not None and out[k] is not False))
+            }
         return out
