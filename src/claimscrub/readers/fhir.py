@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from decimal import Decimal
 from json import decoder as _jdecoder
 from json import scanner as _jscanner
@@ -49,6 +50,7 @@ import polars as pl
 
 from claimscrub.errors import InputError
 from claimscrub.knowledge import knowledge
+from claimscrub.readers.source import read_bounded, source_name
 from claimscrub.readers.x12_837 import map_payer
 
 COLUMNS: tuple[str, ...] = (
@@ -85,11 +87,32 @@ Json = dict[str, Any]
 # --------------------------------------------------------------------------- JSON with positions
 
 
+MAX_NUMBER_DIGITS = 40  # FHIR integers are 32-bit; no amount or quantity in a claim needs more
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__("number too long")
+        self.literal = literal
+
+
+def _number(parse):  # type: ignore[no-untyped-def]
+    """``parse`` for JSON numbers of at most MAX_NUMBER_DIGITS characters (Python refuses to
+    convert integers of more than 4,300 digits, and nothing in a claim needs more than 40)."""
+
+    def convert(literal: str):  # type: ignore[no-untyped-def]
+        if len(literal) > MAX_NUMBER_DIGITS:
+            raise _NumberTooLong(literal)
+        return parse(literal)
+
+    return convert
+
+
 def _loads_with_positions(text: str) -> tuple[Any, dict[int, int]]:
     """``json.loads`` (floats as Decimal) that also records where each object starts:
     ``positions[id(obj)]`` is the offset of its ``{``."""
     positions: dict[int, int] = {}
-    dec = json.JSONDecoder(parse_float=Decimal)
+    dec = json.JSONDecoder(parse_float=_number(Decimal), parse_int=_number(int))
     orig = _jdecoder.JSONObject
 
     def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None,
@@ -101,6 +124,20 @@ def _loads_with_positions(text: str) -> tuple[Any, dict[int, int]]:
     dec.parse_object = parse_object  # type: ignore[assignment]
     dec.scan_once = _jscanner.py_make_scanner(dec)
     return dec.decode(text), positions
+
+
+class _Lines:
+    """Line numbers of character offsets: the newlines are found once (a count from the start
+    for every item made reading quadratic in the file size)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._newlines: list[int] | None = None
+
+    def line(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        return bisect_left(self._newlines, offset) + 1
 
 
 # --------------------------------------------------------------------------- validation
@@ -122,22 +159,24 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(root)"
 
 
-def _validate(resource: Json, prefix: tuple[Any, ...], source: str, text: str, pos: dict[int, int]) -> None:
+def _validate(
+    resource: Json, prefix: tuple[Any, ...], source: str, lines: _Lines, pos: dict[int, int]
+) -> None:
     from pydantic import ValidationError
 
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str) or not rtype:
-        raise InputError(source, "not a FHIR resource (no resourceType)", line=_line_of(resource, text, pos),
+        raise InputError(source, "not a FHIR resource (no resourceType)", line=_line_of(resource, lines, pos),
                          field=_path((*prefix, "resourceType")))  # fmt: skip
     try:
         model = _validator(rtype)
     except (KeyError, ValueError, ImportError, AttributeError):
-        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(resource, text, pos),
+        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(resource, lines, pos),
                          field=_path((*prefix, "resourceType"))) from None  # fmt: skip
     bad = _unknown_nested_type(resource, ())
     if bad is not None:
         holder = _walk(resource, bad)
-        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(holder, text, pos),
+        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(holder, lines, pos),
                          field=_path((*prefix, *bad, "resourceType")))  # fmt: skip
     try:
         model.model_validate(resource)
@@ -146,13 +185,13 @@ def _validate(resource: Json, prefix: tuple[Any, ...], source: str, text: str, p
         loc = tuple(err.get("loc", ()))
         holder = _walk(resource, loc)
         msg = str(err.get("msg", "invalid value")).split("\n")[0][:160]
-        raise InputError(source, f"invalid FHIR {rtype}: {msg}", line=_line_of(holder, text, pos),
+        raise InputError(source, f"invalid FHIR {rtype}: {msg}", line=_line_of(holder, lines, pos),
                          field=_path((*prefix, *loc))) from None  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the model library raises more than ValidationError
         raise InputError(
             source,
             f"invalid FHIR {rtype} ({type(exc).__name__})",
-            line=_line_of(resource, text, pos),
+            line=_line_of(resource, lines, pos),
             field=_path(prefix),
         ) from None
 
@@ -191,9 +230,9 @@ def _walk(obj: Any, loc: tuple[Any, ...]) -> Any:
     return best
 
 
-def _line_of(obj: Any, text: str, pos: dict[int, int]) -> int | None:
+def _line_of(obj: Any, lines: _Lines, pos: dict[int, int]) -> int | None:
     off = pos.get(id(obj))
-    return None if off is None else text.count("\n", 0, off) + 1
+    return None if off is None else lines.line(off)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -430,7 +469,7 @@ def _care_team_provider(
     return None, None, None, None
 
 
-def _extract(claim: Json, idx: _Index, out: _Out, text: str, pos: dict[int, int], n: int) -> None:
+def _extract(claim: Json, idx: _Index, out: _Out, lines: _Lines, pos: dict[int, int], n: int) -> None:
     ident = next((_identifier(i) for i in _list(claim.get("identifier")) if _identifier(i)), None)
     claim_id = ident or _s(claim.get("id")) or f"claim-{n}"
     patient = _patient(claim, idx)
@@ -480,7 +519,7 @@ def _extract(claim: Json, idx: _Index, out: _Out, text: str, pos: dict[int, int]
         cols["icd10"].append(";".join(dict.fromkeys(c for c, _ in picked)) or None)
         cols["charge"].append(_s(money.get("value")))
         cols["dx_qualifier_icd9"].append("yes" if any(i9 for _, i9 in picked) else "")
-        out.lines.append(_line_of(item, text, pos))
+        out.lines.append(_line_of(item, lines, pos))
 
 
 # --------------------------------------------------------------------------- entry points
@@ -490,13 +529,20 @@ def read_fhir_text(text: str, source: str) -> pl.DataFrame:
     """Raw claim-line frame of FHIR JSON text (see the module docstring)."""
     if not text.strip():
         raise InputError(source, "the file is empty", line=1)
+    text = text.lstrip("\ufeff")
+    lines = _Lines(text)
     try:
-        doc, pos = _loads_with_positions(text.lstrip("\ufeff"))
+        doc, pos = _loads_with_positions(text)
     except json.JSONDecodeError as exc:
         raise InputError(source, f"invalid JSON ({exc.msg})", line=exc.lineno) from None
+    except _NumberTooLong as exc:
+        raise InputError(
+            source,
+            f"number longer than {MAX_NUMBER_DIGITS} characters",
+            line=lines.line(text.find(exc.literal)),
+        ) from None
     except RecursionError:
         raise InputError(source, "invalid JSON (nested too deeply)") from None
-    text = text.lstrip("\ufeff")
     if isinstance(doc, list):
         resources = [(None, r, (i,)) for i, r in enumerate(doc)]
     elif isinstance(doc, dict):
@@ -508,7 +554,7 @@ def read_fhir_text(text: str, source: str) -> pl.DataFrame:
     for _, res, prefix in resources:
         if not isinstance(res, dict):
             raise InputError(source, "expected a FHIR resource (a JSON object)", field=_path(prefix) or None)
-        _validate(res, prefix, source, text, pos)
+        _validate(res, prefix, source, lines, pos)
         if res.get("resourceType") == "Bundle":
             for i, e in enumerate(_list(res.get("entry"))):
                 inner = e.get("resource") if isinstance(e, dict) else None
@@ -526,14 +572,14 @@ def read_fhir_text(text: str, source: str) -> pl.DataFrame:
     out = _Out()
     for n, (claim, prefix) in enumerate(claims, 1):
         try:
-            _extract(claim, idx, out, text, pos, n)
+            _extract(claim, idx, out, lines, pos, n)
         except (AttributeError, TypeError, KeyError, IndexError, ValueError):
             # fhir.resources accepts some elements as JSON-encoded strings ('"{\"start\": ...}"'),
             # so a validated resource can still have a shape the extraction does not expect
             raise InputError(
                 source,
                 "unexpected FHIR Claim structure",
-                line=_line_of(claim, text, pos),
+                line=_line_of(claim, lines, pos),
                 field=_path(prefix) or None,
             ) from None
     df = pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in out.cols.items()})
@@ -553,9 +599,4 @@ def read_fhir_bytes(data: bytes, source: str) -> pl.DataFrame:
 
 def read_fhir(path: Path | str) -> pl.DataFrame:
     """Raw claim-line frame of a FHIR R4 Claim / Bundle JSON file."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
-    return read_fhir_bytes(data, str(path))
+    return read_fhir_bytes(read_bounded(path), source_name(path))
