@@ -41,8 +41,6 @@ import json
 import re
 from bisect import bisect_left
 from decimal import Decimal
-from json import decoder as _jdecoder
-from json import scanner as _jscanner
 from pathlib import Path
 from typing import Any
 
@@ -108,22 +106,43 @@ def _number(parse):  # type: ignore[no-untyped-def]
     return convert
 
 
+# one match per brace outside strings (possessive: strings and other text are skipped without
+# backtracking); the empty \Z branch ends the scan instead of retrying at every later offset
+_BRACE = re.compile(r'(?:"(?:[^"\\]|\\.)*+"|[^{}"]++)*+(?:([{}])|\Z)', re.S)
+
+
+def _object_starts(text: str) -> list[int]:
+    """Offset of each object's ``{``, in the order the objects close."""
+    starts: list[int] = []
+    open_at: list[int] = []
+    for m in _BRACE.finditer(text):
+        brace = m.group(1)
+        if brace is None:
+            break
+        if brace == "{":
+            open_at.append(m.start(1))
+        else:
+            starts.append(open_at.pop())
+    return starts
+
+
 def _loads_with_positions(text: str) -> tuple[Any, dict[int, int]]:
     """``json.loads`` (floats as Decimal) that also records where each object starts:
-    ``positions[id(obj)]`` is the offset of its ``{``."""
-    positions: dict[int, int] = {}
-    dec = json.JSONDecoder(parse_float=_number(Decimal), parse_int=_number(int))
-    orig = _jdecoder.JSONObject
+    ``positions[id(obj)]`` is the offset of its ``{``.
 
-    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None,
-                     _w=_jdecoder.WHITESPACE.match, _ws=_jdecoder.WHITESPACE_STR):  # fmt: skip
-        obj, end = orig(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo, _w, _ws)
-        positions[id(obj)] = s_and_end[1] - 1
-        return obj, end
+    The C parser hands every object to the hook as it closes; the k-th object closed is the one
+    whose ``}`` is the k-th closing brace outside strings, matched to its ``{`` in one pass."""
+    closed: list[dict[str, Any]] = []
 
-    dec.parse_object = parse_object  # type: ignore[assignment]
-    dec.scan_once = _jscanner.py_make_scanner(dec)
-    return dec.decode(text), positions
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        closed.append(obj)
+        return obj
+
+    dec = json.JSONDecoder(parse_float=_number(Decimal), parse_int=_number(int), object_pairs_hook=hook)
+    doc = dec.decode(text)
+    starts = _object_starts(text)
+    return doc, {id(obj): at for obj, at in zip(closed, starts, strict=True)}
 
 
 class _Lines:

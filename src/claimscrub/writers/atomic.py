@@ -145,17 +145,23 @@ def _commit(staged: list[tuple[_Target, str]]) -> None:
         except OSError as exc:
             raise _fail(t.shown, exc) from None
         return
-    done: list[tuple[_Target, str | None]] = []
+    done: list[tuple[_Target, str | None]] = []  # renamed so far, with the old file's backup
     try:
         for t, tmp in staged:
-            done.append((t, _backup(t.real)))
-            os.replace(tmp, t.real)
+            backup = _backup(t.real)
+            try:
+                os.replace(tmp, t.real)
+            except OSError:
+                if backup is not None:
+                    _unlink_quiet(backup)
+                raise
+            done.append((t, backup))
     except OSError as exc:
         for prev, backup in reversed(done):
             try:
                 if backup is not None:
                     os.replace(backup, prev.real)
-                elif prev is not t:
+                else:
                     os.unlink(prev.real)
             except OSError:
                 pass  # best effort: the error below is what the user must act on
