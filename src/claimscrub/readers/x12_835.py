@@ -228,6 +228,7 @@ class _Envelope:
         self.source = source
         self.in_isa = False
         self.st_at: int | None = None
+        self.control = {"ISA": "", "ST": ""}  # ISA13 / ST02, repeated by IEA02 / SE02
 
     def see(self, i: int, sid: str, els: list[str]) -> None:
         where = f"{i} {sid}"
@@ -235,12 +236,14 @@ class _Envelope:
             if self.in_isa:
                 raise InputError(self.source, "ISA before the IEA of the previous interchange", segment=where)
             self.in_isa = True
+            self.control["ISA"] = _el(els, 13)
         elif sid == "ST":
             if self.st_at is not None:
                 raise InputError(
                     self.source, "ST before the SE of the previous transaction set", segment=where
                 )
             self.st_at = i
+            self.control["ST"] = _el(els, 2)
         elif sid == "SE":
             if self.st_at is None:
                 raise InputError(self.source, "SE without its ST", segment=where)
@@ -252,11 +255,23 @@ class _Envelope:
                     segment=where,
                     field="SE01",
                 )
+            self._same_control(where, "SE02", _el(els, 2), "ST")
             self.st_at = None
         elif sid in ("GE", "IEA") and self.st_at is not None:
             raise InputError(self.source, "transaction set not closed by SE", segment=where)
         elif sid == "IEA":
+            self._same_control(where, "IEA02", _el(els, 2), "ISA")
             self.in_isa = False
+
+    def _same_control(self, where: str, name: str, value: str, opener: str) -> None:
+        if value != self.control[opener]:
+            opened = "ISA13" if opener == "ISA" else "ST02"
+            raise InputError(
+                self.source,
+                f"{name} does not match {opened} (truncated or edited?)",
+                segment=where,
+                field=name,
+            )
 
     def end(self, n: int) -> None:
         if self.st_at is not None or self.in_isa:
