@@ -50,6 +50,7 @@ import polars as pl
 
 from claimscrub.errors import InputError
 from claimscrub.knowledge import knowledge
+from claimscrub.readers.fhir_fast import ShapeValidator, shape
 from claimscrub.readers.source import read_bounded, source_name
 from claimscrub.readers.x12_837 import map_payer
 
@@ -215,6 +216,41 @@ def _validate(
             line=_line_of(resource, lines, pos),
             field=_path(prefix),
         ) from None
+
+
+def _validate_many(
+    res: Json,
+    prefix: tuple[Any, ...],
+    source: str,
+    lines: _Lines,
+    pos: dict[int, int],
+    shapes: ShapeValidator,
+) -> None:
+    """``_validate`` of a resource, a Bundle entry by entry: each shape in full once, then by
+    values (``readers/fhir_fast.py``).  Any doubt ends in the full validation of the original."""
+    entries = res.get("entry")
+    if res.get("resourceType") != "Bundle" or not isinstance(entries, list) or not entries:
+        if not shapes.known_valid(res):
+            _validate(res, prefix, source, lines, pos)
+            shapes.remember(res)
+        return
+    if not all(isinstance(e, dict) for e in entries):
+        _validate(res, prefix, source, lines, pos)
+        return
+    shells = [{k: v for k, v in e.items() if k != "resource"} for e in entries]
+    firsts = list({shape(s): s for s in reversed(shells)}.values())  # one entry per shape
+    try:
+        _validate({**res, "entry": firsts}, prefix, source, lines, pos)
+        shells_ok = shapes.entries_ok(_validator("Bundle"), shells)
+    except InputError:
+        shells_ok = False
+    if not shells_ok:
+        _validate(res, prefix, source, lines, pos)  # the exact error (or none after all)
+    for i, e in enumerate(entries):
+        inner = e.get("resource")
+        if isinstance(inner, dict) and not shapes.known_valid(inner):
+            _validate(inner, (*prefix, "entry", i, "resource"), source, lines, pos)
+            shapes.remember(inner)
 
 
 def _unknown_nested_type(node: Any, trail: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -591,10 +627,11 @@ def _read_fhir_text(text: str, source: str) -> pl.DataFrame:
         raise InputError(source, "expected a FHIR resource (a JSON object) or a list of them", line=1)
     claims: list[tuple[Json, tuple[Any, ...]]] = []
     entries: list[tuple[str | None, Json]] = []
+    shapes = ShapeValidator(_validator)
     for _, res, prefix in resources:
         if not isinstance(res, dict):
             raise InputError(source, "expected a FHIR resource (a JSON object)", field=_path(prefix) or None)
-        _validate(res, prefix, source, lines, pos)
+        _validate_many(res, prefix, source, lines, pos, shapes)
         if res.get("resourceType") == "Bundle":
             for i, e in enumerate(_list(res.get("entry"))):
                 inner = e.get("resource") if isinstance(e, dict) else None
