@@ -10,6 +10,7 @@ properties below hold the new positions to the old algorithm -- a pure-Python sc
 from __future__ import annotations
 
 import json
+import os
 from decimal import Decimal
 from json import decoder as jdecoder
 from json import scanner as jscanner
@@ -154,3 +155,64 @@ def test_any_too_long_number_names_its_line(digits: int, sign: str, fraction: bo
 def test_ordinary_numbers_still_read() -> None:
     text, _ = _claim_text("2")
     assert read_fhir_text(text, "claim.json")["units"].to_list()[0] == "2"
+
+
+# --------------------------------------------------------------------------- validation by shape
+
+BAD_VALUES = ["", " ", "x y ", "2025-13-01", "2025-02-30", "no date", -1, 0, 2**40, 1.5, True, None, "é" * 3]
+
+
+def _full_validation_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader as it was: every resource through fhir.resources in full."""
+    monkeypatch.setattr(fhir.ShapeValidator, "known_valid", lambda self, res: False)
+    monkeypatch.setattr(fhir.ShapeValidator, "entries_ok", lambda self, cls, entries: False)
+
+
+def _leaves(node: Any, trail: tuple[Any, ...] = ()):  # type: ignore[no-untyped-def]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k != "resourceType":
+                yield from _leaves(v, (*trail, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, (*trail, i))
+    else:
+        yield trail
+
+
+def _outcome(text: str) -> Any:
+    try:
+        return read_fhir_text(text, "b.json").rows()
+    except InputError as exc:
+        return str(exc)
+
+
+@settings(
+    max_examples=int(os.environ.get("CLAIMSCRUB_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.integers(2, 4), st.data())
+def test_shape_validation_agrees_with_full_validation(copies: int, data: st.DataObject) -> None:
+    """A Bundle whose claims repeat (so later ones take the fast path), one primitive value in a
+    later copy replaced by a hostile one: the fast reader answers exactly as the full one --
+    the same rows, or the same message naming the same entry, line and field."""
+    bundle = json.loads((DATA / "bundle_claims.json").read_text(encoding="utf-8"), parse_float=Decimal)
+    claims = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Claim"]
+    for _ in range(copies):
+        for e in claims:
+            twin = json.loads(json.dumps(e, default=str))
+            twin["fullUrl"] = f"urn:uuid:00000000-0000-4000-8000-{len(bundle['entry']):012d}"
+            bundle["entry"].append(twin)
+    target = data.draw(st.sampled_from(bundle["entry"][len(bundle["entry"]) - len(claims) :]))
+    trail = data.draw(st.sampled_from(list(_leaves(target))))
+    holder = target
+    for part in trail[:-1]:
+        holder = holder[part]
+    holder[trail[-1]] = data.draw(st.sampled_from(BAD_VALUES))
+    text = json.dumps(bundle, indent=1, default=str)
+    fast = _outcome(text)
+    with pytest.MonkeyPatch.context() as mp:
+        _full_validation_only(mp)
+        full = _outcome(text)
+    assert fast == full

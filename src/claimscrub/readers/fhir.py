@@ -182,7 +182,12 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 def _validate(
-    resource: Json, prefix: tuple[Any, ...], source: str, lines: _Lines, pos: dict[int, int]
+    resource: Json,
+    prefix: tuple[Any, ...],
+    source: str,
+    lines: _Lines,
+    pos: dict[int, int],
+    outer: str | None = None,  # the resource type messages name: the Bundle's, for its entries
 ) -> None:
     from pydantic import ValidationError
 
@@ -207,12 +212,12 @@ def _validate(
         loc = tuple(err.get("loc", ()))
         holder = _walk(resource, loc)
         msg = str(err.get("msg", "invalid value")).split("\n")[0][:160]
-        raise InputError(source, f"invalid FHIR {rtype}: {msg}", line=_line_of(holder, lines, pos),
+        raise InputError(source, f"invalid FHIR {outer or rtype}: {msg}", line=_line_of(holder, lines, pos),
                          field=_path((*prefix, *loc))) from None  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the model library raises more than ValidationError
         raise InputError(
             source,
-            f"invalid FHIR {rtype} ({type(exc).__name__})",
+            f"invalid FHIR {outer or rtype} ({type(exc).__name__})",
             line=_line_of(resource, lines, pos),
             field=_path(prefix),
         ) from None
@@ -249,7 +254,7 @@ def _validate_many(
     for i, e in enumerate(entries):
         inner = e.get("resource")
         if isinstance(inner, dict) and not shapes.known_valid(inner):
-            _validate(inner, (*prefix, "entry", i, "resource"), source, lines, pos)
+            _validate(inner, (*prefix, "entry", i, "resource"), source, lines, pos, outer="Bundle")
             shapes.remember(inner)
 
 
