@@ -69,12 +69,14 @@ json_values = st.recursive(
 @given(json_values, st.sampled_from([None, 0, 1, 2, "\t"]), st.booleans())
 def test_object_positions_equal_the_old_algorithm(value: Any, indent: Any, ascii_only: bool) -> None:
     text = json.dumps(value, indent=indent, ensure_ascii=ascii_only)
-    new_doc, new_pos = fhir._loads_with_positions(text)
+    new_doc, new_pos, new_ends = fhir._loads_with_positions(text)
     old_doc, old_pos = old_positions(text)
     assert new_doc == old_doc
     new_starts = [new_pos[id(o)] for o in _walk_objects(new_doc)]
     old_starts = [old_pos[id(o)] for o in _walk_objects(old_doc)]
     assert new_starts == old_starts
+    for obj in _walk_objects(new_doc):  # each span is the object's own text
+        assert json.loads(text[new_pos[id(obj)] : new_ends[id(obj)] + 1], parse_float=Decimal) == obj
     lines = fhir._Lines(text)
     assert [lines.line(off) for off in new_starts] == [text.count("\n", 0, off) + 1 for off in old_starts]
 

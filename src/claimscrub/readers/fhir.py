@@ -112,26 +112,29 @@ def _number(parse):  # type: ignore[no-untyped-def]
 # one match per brace outside strings (possessive: strings and other text are skipped without
 # backtracking); the empty \Z branch ends the scan instead of retrying at every later offset
 _BRACE = re.compile(r'(?:"(?:[^"\\]|\\.)*+"|[^{}"]++)*+(?:([{}])|\Z)', re.S)
+_ANY_BRACE = re.compile(r"[{}]")
 
 
-def _object_starts(text: str) -> list[int]:
-    """Offset of each object's ``{``, in the order the objects close."""
-    starts: list[int] = []
+def _object_spans(text: str, objects: int) -> list[tuple[int, int]]:
+    """Offsets of each of the ``objects`` objects' ``{`` and ``}``, in the order they close."""
+    spans: list[tuple[int, int]] = []
     open_at: list[int] = []
-    for m in _BRACE.finditer(text):
-        brace = m.group(1)
-        if brace is None:
+    # as many braces of each kind as objects: none is inside a string, so a plain search will do
+    plain = text.count("{") == objects and text.count("}") == objects
+    for m in (_ANY_BRACE if plain else _BRACE).finditer(text):
+        brace = m.group() if plain else m.group(1)
+        if brace is None:  # _BRACE's end-of-text match
             break
         if brace == "{":
-            open_at.append(m.start(1))
+            open_at.append(m.end() - 1)
         else:
-            starts.append(open_at.pop())
-    return starts
+            spans.append((open_at.pop(), m.end() - 1))
+    return spans
 
 
-def _loads_with_positions(text: str) -> tuple[Any, dict[int, int]]:
-    """``json.loads`` (floats as Decimal) that also records where each object starts:
-    ``positions[id(obj)]`` is the offset of its ``{``.
+def _loads_with_positions(text: str) -> tuple[Any, dict[int, int], dict[int, int]]:
+    """``json.loads`` (floats as Decimal) that also records where each object is:
+    ``positions[id(obj)]`` is the offset of its ``{``, ``ends[id(obj)]`` of its ``}``.
 
     The C parser hands every object to the hook as it closes; the k-th object closed is the one
     whose ``}`` is the k-th closing brace outside strings, matched to its ``{`` in one pass."""
@@ -144,8 +147,10 @@ def _loads_with_positions(text: str) -> tuple[Any, dict[int, int]]:
 
     dec = json.JSONDecoder(parse_float=_number(Decimal), parse_int=_number(int), object_pairs_hook=hook)
     doc = dec.decode(text)
-    starts = _object_starts(text)
-    return doc, {id(obj): at for obj, at in zip(closed, starts, strict=True)}
+    spans = _object_spans(text, len(closed))
+    positions = {id(obj): start for obj, (start, _) in zip(closed, spans, strict=True)}
+    ends = {id(obj): end for obj, (_, end) in zip(closed, spans, strict=True)}
+    return doc, positions, ends
 
 
 class _Lines:
@@ -613,7 +618,7 @@ def _read_fhir_text(text: str, source: str) -> pl.DataFrame:
     text = text.lstrip("\ufeff")
     lines = _Lines(text)
     try:
-        doc, pos = _loads_with_positions(text)
+        doc, pos, ends = _loads_with_positions(text)
     except json.JSONDecodeError as exc:
         raise InputError(source, f"invalid JSON ({exc.msg})", line=exc.lineno) from None
     except _NumberTooLong as exc:
@@ -632,7 +637,12 @@ def _read_fhir_text(text: str, source: str) -> pl.DataFrame:
         raise InputError(source, "expected a FHIR resource (a JSON object) or a list of them", line=1)
     claims: list[tuple[Json, tuple[Any, ...]]] = []
     entries: list[tuple[str | None, Json]] = []
-    shapes = ShapeValidator(_validator)
+
+    def text_of(obj: Any) -> str | None:  # the JSON text of a parsed object: equal text, equal value
+        start = pos.get(id(obj))
+        return None if start is None else text[start : ends[id(obj)] + 1]
+
+    shapes = ShapeValidator(_validator, text_of)
     for _, res, prefix in resources:
         if not isinstance(res, dict):
             raise InputError(source, "expected a FHIR resource (a JSON object)", field=_path(prefix) or None)

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+MEMO_CHARS = 4000  # objects up to this much JSON text are remembered by their text
 _Spec = tuple[str, Any, bool]  # (kind: element | resource | primitive, target, is a list)
 
 
@@ -53,8 +54,15 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 class ShapeValidator:
     """Remembers the shapes fhir.resources accepted; checks later resources by their values."""
 
-    def __init__(self, model_for: typing.Callable[[str], Any]) -> None:
+    def __init__(
+        self,
+        model_for: typing.Callable[[str], Any],
+        text_of: typing.Callable[[Any], str | None] = lambda node: None,
+    ) -> None:
         self.model_for = model_for
+        self.text_of = text_of  # an object's JSON text: objects of equal text are equal
+        self._shape_of_text: dict[str, Any] = {}
+        self._good_elements: set[tuple[Any, str]] = set()
         self.known: set[Any] = set()
         self.good_values: set[tuple[int, type, Any]] = set()
         self._fields: dict[Any, dict[str, _Spec]] = {}
@@ -62,17 +70,41 @@ class ShapeValidator:
 
     def remember(self, resource: dict[str, Any]) -> None:
         """``resource`` passed the full validation."""
-        self.known.add(shape(resource))
+        self.known.add(self.shape(resource))
 
     def known_valid(self, resource: dict[str, Any]) -> bool:
         """True when ``resource`` is valid by a known shape and good values; False means "run the
         full validation" (not necessarily invalid)."""
         try:
-            if shape(resource) not in self.known:
+            if self.shape(resource) not in self.known:
                 return False
             return self._element_ok(self.model_for(resource["resourceType"]), resource)
         except (LookupError, TypeError, ValueError, AttributeError):
             return False
+
+    def shape(self, node: Any) -> Any:
+        """:func:`shape`, remembered per JSON text of small objects (they repeat across claims)."""
+        kind = type(node)
+        if kind is dict:
+            text = self._memo_text(node)
+            hit = None if text is None else self._shape_of_text.get(text)
+            if hit is None:
+                hit = frozenset(
+                    [
+                        (k, ("rt", v) if k == "resourceType" and type(v) is str else self.shape(v))
+                        for k, v in node.items()
+                    ]
+                )
+                if text is not None:
+                    self._shape_of_text[text] = hit
+            return hit
+        if kind is list:
+            return ("a", frozenset([self.shape(v) for v in node]))
+        return kind
+
+    def _memo_text(self, node: Any) -> str | None:
+        text = self.text_of(node)
+        return text if text is not None and len(text) <= MEMO_CHARS else None
 
     def entries_ok(self, bundle_cls: Any, entries: list[Any]) -> bool:
         """Bundle entries (their ``resource`` left out) have good values, by a known shape."""
@@ -110,6 +142,16 @@ class ShapeValidator:
     def _element_ok(self, cls: Any, node: Any) -> bool:
         if not isinstance(node, dict):
             return False
+        text = self._memo_text(node)
+        if text is not None and (cls, text) in self._good_elements:
+            return True
+        if not self._fields_ok(cls, node):
+            return False
+        if text is not None:
+            self._good_elements.add((cls, text))
+        return True
+
+    def _fields_ok(self, cls: Any, node: dict[str, Any]) -> bool:
         specs = self._specs(cls)
         for key, value in node.items():
             if key == "resourceType":
