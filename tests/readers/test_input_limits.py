@@ -63,6 +63,10 @@ def test_dev_zero_with_a_smaller_limit(fmt: str) -> None:
     )
 
 
+def test_streaming_engine_refuses_devices() -> None:
+    one_message(cli("check", "/dev/zero", "--engine", "streaming"), "/dev/zero", "regular files")
+
+
 def test_limit_from_the_environment(tmp_path: Path) -> None:
     big = write_csv(tmp_path / "c.csv", [GOOD] * 40_000)  # about 3 MB
     one_message(cli("check", str(big), env={MAX_INPUT_ENV: "1"}), "c.csv", "limit of 1 MiB")
