@@ -11,7 +11,13 @@ import polars as pl
 
 from claimscrub.errors import InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR
-from claimscrub.readers.source import DEFAULT_MAX_INPUT_MB, MAX_INPUT_ENV, is_stdin, set_max_input_mb
+from claimscrub.readers.source import (
+    DEFAULT_MAX_INPUT_MB,
+    MAX_INPUT_ENV,
+    is_stdin,
+    remember_streams,
+    set_max_input_mb,
+)
 from claimscrub.writers import FORMATS, render
 from claimscrub.writers.atomic import OutputError, is_stdout, write_atomic, write_outputs
 
@@ -38,6 +44,7 @@ class Guarded(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         set_max_input_mb(None)  # --max-input-mb applies to this run only
+        remember_streams()
         try:
             return super().invoke(ctx)
         except (InputError, PolicyError, OutputError) as exc:

@@ -77,7 +77,9 @@ def detect_format(path: Path) -> str:
     from claimscrub.readers.detect import detect_format as detect
     from claimscrub.readers.detect import detect_format_data
 
-    return detect_format_data(read_bounded(path)) if is_stdin(path) else detect(path)
+    if is_stdin(path) or (path.exists() and not path.is_file()):  # stdin, FIFO: the bytes read
+        return detect_format_data(read_bounded(path))
+    return detect(path)
 
 
 def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:

@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -185,3 +186,28 @@ def test_bad_stdin_names_stdin() -> None:
     res = run("check", "-", stdin=b"claim_id,line_no\n\xff\xfe\n")
     assert res.exit_code == 2
     assert res.output.startswith("claimscrub: error: <stdin>")
+
+
+def test_fix_reads_a_fifo_input_once(tmp_path: Path) -> None:
+    """fix reads its input twice (check, then the format); a FIFO's data is there only once."""
+    src = write_csv(tmp_path / "c.csv", FIXABLE)
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat {src} > {fifo}"])
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from claimscrub.cli import main; main()",
+            "fix",
+            str(fifo),
+            "-o",
+            str(tmp_path / "f.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    writer.wait(timeout=30)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "90834" in (tmp_path / "f.csv").read_text()

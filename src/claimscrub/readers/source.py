@@ -24,6 +24,7 @@ STDIN_NAME = "<stdin>"
 _CHUNK = MIB
 
 _override_mb: int | None = None
+_streams: dict[str, bytes] | None = None  # FIFOs and devices already read in this command run
 _stdin_cache: tuple[object, bytes] | None = None  # (the stdin stream it was read from, its bytes)
 
 
@@ -31,6 +32,13 @@ def set_max_input_mb(mb: int | None) -> None:
     """The limit for this process (the CLI option); ``None`` = from the environment."""
     global _override_mb
     _override_mb = mb
+
+
+def remember_streams() -> None:
+    """For one command run: a FIFO or device is read once and its bytes reused when the same
+    name is read again (``fix`` reads its input twice; a FIFO's data is gone after the first)."""
+    global _streams
+    _streams = {}
 
 
 def max_input_bytes() -> int:
@@ -100,12 +108,17 @@ def read_bounded(path: Path | str, *, what: str = "file", limit: int | None = No
     if is_stdin(path):
         return _read_stdin(limit, kind)
     name = str(path)
+    if _streams is not None and name in _streams:
+        return _streams[name]
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())
             if stat.S_ISREG(st.st_mode) and st.st_size > limit:
                 raise _too_big(name, limit, kind)
-            return _read_stream(fh, name, limit, kind)
+            data = _read_stream(fh, name, limit, kind)
+            if _streams is not None and not stat.S_ISREG(st.st_mode):
+                _streams[name] = data
+            return data
     except IsADirectoryError:
         raise InputError(name, "is a folder, not a file") from None
     except OSError as exc:
