@@ -177,6 +177,8 @@ def test_stdin_and_stdout_with_dash(tmp_path: Path) -> None:
     assert "PT002" in fixed.stderr and "change(s) written to stdout" in fixed.stderr
     note = run("note", "-", stdin=b"Seen 45 min psychotherapy; sertraline 50 mg continued.\n")
     assert note.exit_code == 0 and "sertraline" in note.output.lower()
+    stored = run("check", "-", "--store", "--db", f"sqlite:///{tmp_path / 'cs.db'}", stdin=data)
+    assert stored.exit_code == 1 and "stored as new batch" in stored.stderr
     assert run("check", "-", "-", stdin=data).exit_code == 2  # stdin once
     assert run("check", "-", "--engine", "streaming", stdin=data).exit_code == 2
     assert run("fix", "-", "-o", "-", "--changes", "-", stdin=data).exit_code == 2

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Engine, Table, select, text
 from sqlalchemy.exc import IntegrityError
 
 from claimscrub.errors import InputError
-from claimscrub.readers.source import MAX_NOTE_BYTES, read_bounded, read_regular
+from claimscrub.readers.source import MAX_NOTE_BYTES, is_stdin, read_bounded, read_regular
 from claimscrub.readers.x12_835 import Remittance835, is_835, read_835
 from claimscrub.store.models import Adjustment, Batch, FindingRow, Line, Price, Remittance, RemittanceFile
 
@@ -74,6 +74,8 @@ def _sha(data: bytes) -> str:
 
 
 def _read(path: Path) -> bytes:
+    if is_stdin(path):
+        return read_bounded(path)
     if not path.exists():
         raise InputError(str(path), "file not found")
     if path.is_dir():
