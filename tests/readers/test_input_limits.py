@@ -11,10 +11,13 @@ import os
 import resource
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from claimscrub.cli import main
 from claimscrub.errors import InputError
@@ -165,3 +168,38 @@ def test_fee_file_not_utf8_is_one_message(tmp_path: Path) -> None:
     (tmp_path / "data" / "fees").mkdir(parents=True)
     (tmp_path / "data" / "fees" / "commercial.yaml").write_bytes(b"percent_of_medicare: 100\n# caf\xe9\n")
     one_message(cli("check", str(claims), env={"CLAIMSCRUB_DATA_DIR": str(tmp_path / "data")}), "not UTF-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.integers(0, 5000), limit=st.integers(1, 5000), fifo=st.booleans())
+def test_read_bounded_returns_everything_up_to_the_limit(
+    tmp_path: Path, size: int, limit: int, fifo: bool
+) -> None:
+    """Regular file or FIFO: all bytes when they fit, else one error naming the file."""
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    path = tmp_path / f"in-{size}-{limit}-{fifo}"
+    writer = None
+    if fifo:
+        os.mkfifo(path)
+
+        def write() -> None:
+            try:
+                path.write_bytes(data)
+            except BrokenPipeError:
+                pass  # the reader stopped at the limit
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+    else:
+        path.write_bytes(data)
+    try:
+        if size <= limit:
+            assert read_bounded(path, limit=limit) == data
+        else:
+            with pytest.raises(InputError) as exc:
+                read_bounded(path, limit=limit)
+            assert exc.value.file == str(path) and f"{limit} bytes" in str(exc.value)
+    finally:
+        if writer is not None:
+            writer.join(timeout=0.2)  # a refused FIFO writer may still block on its last chunk
+        path.unlink()
