@@ -9,6 +9,7 @@ properties below hold the new positions to the old algorithm -- a pure-Python sc
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from decimal import Decimal
@@ -211,7 +212,7 @@ def test_shape_validation_agrees_with_full_validation(copies: int, data: st.Data
     holder = target
     for part in trail[:-1]:
         holder = holder[part]
-    holder[trail[-1]] = data.draw(st.sampled_from(BAD_VALUES))
+    holder[trail[-1]] = copy.deepcopy(data.draw(st.sampled_from([*BAD_VALUES, {}, [], [None], "x"])))
     text = json.dumps(bundle, indent=1, default=str)
     fast = _outcome(text)
     with pytest.MonkeyPatch.context() as mp:

@@ -244,8 +244,8 @@ def _validate_many(
             _validate(res, prefix, source, lines, pos)
             shapes.remember(res)
         return
-    if not all(isinstance(e, dict) for e in entries):
-        _validate(res, prefix, source, lines, pos)
+    if not all(isinstance(e, dict) and isinstance(e.get("resource", {}), dict) for e in entries):
+        _validate(res, prefix, source, lines, pos)  # an odd entry: the library judges the whole
         return
     shells = [{k: v for k, v in e.items() if k != "resource"} for e in entries]
     firsts = list({shape(s): s for s in reversed(shells)}.values())  # one entry per shape
