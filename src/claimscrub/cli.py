@@ -11,8 +11,15 @@ import polars as pl
 
 from claimscrub.errors import InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR
+from claimscrub.readers.source import (
+    DEFAULT_MAX_INPUT_MB,
+    MAX_INPUT_ENV,
+    is_stdin,
+    remember_streams,
+    set_max_input_mb,
+)
 from claimscrub.writers import FORMATS, render
-from claimscrub.writers.atomic import OutputError, write_atomic
+from claimscrub.writers.atomic import OutputError, is_stdout, write_atomic, write_outputs
 
 SAMPLE = DATA_DIR / "sample" / "claims.csv"
 EXIT_INPUT = 2
@@ -24,7 +31,8 @@ def fail(message: str) -> None:
 
 
 def emit(text: str, output: Path | None) -> None:
-    if output is None:
+    """The report to stdout (no ``-o``, or ``-o -``) or to the file / device named."""
+    if output is None or is_stdout(output):
         click.echo(text, nl=False)
     else:
         write_atomic(output, text)
@@ -35,6 +43,8 @@ class Guarded(click.Group):
     """Turns bad input into one clear message and exit 2 (nothing written)."""
 
     def invoke(self, ctx: click.Context) -> object:
+        set_max_input_mb(None)  # --max-input-mb applies to this run only
+        remember_streams()
         try:
             return super().invoke(ctx)
         except (InputError, PolicyError, OutputError) as exc:
@@ -53,7 +63,13 @@ def _inputs(inputs: tuple[Path, ...], sample: bool) -> list[Path]:
         paths.append(SAMPLE)
     if not paths:
         raise click.UsageError("give one or more input files, or --sample")
+    if sum(is_stdin(p) for p in paths) > 1:
+        raise click.UsageError("'-' (stdin) can be given once")
     return paths
+
+
+def _set_input_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    set_max_input_mb(value)
 
 
 check_options = [
@@ -68,6 +84,14 @@ check_options = [
     ),
     click.option(
         "--input-format", type=click.Choice(["csv", "x12", "fhir"]), help="Override format detection."
+    ),
+    click.option(
+        "--max-input-mb",
+        type=click.IntRange(min=1),
+        expose_value=False,
+        is_eager=True,
+        callback=_set_input_limit,
+        help=f"Refuse an input larger than this (MiB; default ${MAX_INPUT_ENV} or {DEFAULT_MAX_INPUT_MB}).",
     ),
 ]
 
@@ -89,7 +113,7 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
 @main.command()
 @with_check_options
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here (- = stdout).")
 @click.option(
     "--engine",
     type=click.Choice(["embedded", "spark", "streaming"]),
@@ -112,6 +136,8 @@ def check(  # type: ignore[no-untyped-def]
     from claimscrub.service import check_paths
 
     paths = _inputs(inputs, sample)
+    if engine != "embedded" and any(is_stdin(p) for p in paths):
+        raise click.UsageError(f"'-' (stdin) is read by the embedded engine, not --engine {engine}")
     options = _options(notes_dir, providers, policy_dir, input_format)
     with Progress("checking") as progress:
         if engine == "spark":
@@ -128,7 +154,8 @@ def check(  # type: ignore[no-untyped-def]
             progress.update("storing")
             stored = store_result(result, paths, options, db)
         progress.update(f"writing {fmt}")
-        text = render(result, fmt, color=output is None and sys.stdout.isatty())
+        to_terminal = (output is None or is_stdout(output)) and sys.stdout.isatty()
+        text = render(result, fmt, color=to_terminal)
     emit(text, output)
     if store:
         click.echo(stored, err=True)
@@ -157,8 +184,12 @@ def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
 
 @main.command()
 @with_check_options
-@click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Corrected file.")
-@click.option("--changes", type=click.Path(path_type=Path), help="Also write the change list (CSV).")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), required=True, help="Corrected file (- = stdout)."
+)
+@click.option(
+    "--changes", type=click.Path(path_type=Path), help="Also write the change list (CSV; - = stdout)."
+)
 def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, changes):  # type: ignore[no-untyped-def]
     """Write a corrected claim file applying only safe fixes, and list each change."""
     from claimscrub.fixer import apply_to_raw, describe_changes, plan_fixes
@@ -166,6 +197,8 @@ def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, 
     from claimscrub.writers.csv_report import neutralize_formulas
 
     paths = _inputs(inputs, sample)
+    if is_stdout(output) and is_stdout(changes):
+        raise click.UsageError("--output and --changes cannot both be stdout")
     result = check_paths(paths, _options(notes_dir, providers, policy_dir, input_format))
     plan = plan_fixes(result)
     fmt = input_format or detect_format(paths[0])
@@ -173,7 +206,7 @@ def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, 
         if len(paths) != 1:
             raise click.UsageError("fix writes one corrected 837P: give one X12 file")
         from claimscrub.fixer import x12_changes
-        from claimscrub.writers.x12_837 import write_corrected
+        from claimscrub.writers.x12_837 import corrected_bytes
 
         edits = x12_changes(result, plan)
         plan = plan.join(
@@ -183,20 +216,26 @@ def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, 
             on="_row",
             how="semi",
         )
-        write_corrected(paths[0], output, edits)
+        corrected: str | bytes = corrected_bytes(paths[0], edits)
     elif fmt == "csv":
-        write_atomic(output, neutralize_formulas(apply_to_raw(result.raw, plan)).write_csv())
+        corrected = neutralize_formulas(apply_to_raw(result.raw, plan)).write_csv()
     else:
         raise click.UsageError(f"fix writes CSV or X12 837P; {fmt} input is checked, not rewritten")
     listed = describe_changes(result, plan)
+    outputs: list[tuple[Path, str | bytes]] = [(output, corrected)]
     if changes is not None:
-        write_atomic(changes, neutralize_formulas(listed).write_csv())
+        outputs.append((changes, neutralize_formulas(listed).write_csv()))
+    write_outputs(outputs)  # both or neither
+    to_stderr = is_stdout(output) or is_stdout(changes)  # keep stdout for the file itself
     for row in listed.iter_rows(named=True):
-        click.echo(f"claim {row['claim_id']} line {row['line_no']}: {row['rule']} {row['change']}")
+        click.echo(
+            f"claim {row['claim_id']} line {row['line_no']}: {row['rule']} {row['change']}", err=to_stderr
+        )
     remaining = result.findings.join(plan.select("_row", "rule"), on=["_row", "rule"], how="anti")
     click.echo(
-        f"{listed.height} change(s) written to {output}; "
-        f"{remaining.height} finding(s) left as suggestions (claimscrub check shows them)"
+        f"{listed.height} change(s) written to {'stdout' if is_stdout(output) else output}; "
+        f"{remaining.height} finding(s) left as suggestions (claimscrub check shows them)",
+        err=to_stderr,
     )
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from claimscrub.errors import PolicyError
+from claimscrub.errors import InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR, knowledge
+from claimscrub.readers.source import read_regular
 
 DEFAULT_POLICY = "commercial"
 SEVERITIES = ("error", "warning", "info")
@@ -65,13 +66,33 @@ def _parse(path: Path, rule_ids: Iterable[str]) -> Policy:
     return _parse_cached(path, frozenset(rule_ids), mtime)
 
 
+MAX_POLICY_BYTES = 1024 * 1024
+
+
+def yaml_mapping(path: Path, what: str) -> object:
+    """A user's YAML file, parsed; one clear PolicyError for an unreadable, non-regular,
+    oversized, non-UTF-8 or malformed file."""
+    try:
+        data = read_regular(path, what=what, limit=MAX_POLICY_BYTES)
+    except InputError as exc:
+        raise PolicyError(str(exc)) from None
+    if data is None:
+        raise PolicyError(f"{path}: cannot read {what}: not a regular file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise PolicyError(f"{path}, line {line}: cannot read {what}: not UTF-8 text") from None
+    try:
+        return yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: cannot read {what}: {exc}") from None
+
+
 @cache
 def _parse_cached(path: Path, known: frozenset[str], _mtime: int) -> Policy:
     """A policy file, parsed once per version of the file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PolicyError(f"{path}: cannot read policy: {exc}") from None
+    raw = yaml_mapping(path, "policy")
     if not isinstance(raw, dict):
         raise PolicyError(f"{path}: a policy file is a YAML mapping")
     unknown = set(raw) - ALLOWED_KEYS
@@ -121,6 +142,8 @@ def load_policies(user_dir: Path | None, rule_ids: Iterable[str]) -> dict[str, P
         if not user_dir.is_dir():
             raise PolicyError(f"{user_dir}: policy folder not found")
         for path in sorted([*user_dir.glob("*.yaml"), *user_dir.glob("*.yml")]):
+            if not path.is_file():  # a sub-folder or FIFO named x.yaml is not a policy
+                continue
             pol = _parse(path, ids)
             out[pol.name] = pol
     return out

@@ -20,7 +20,8 @@ from claimscrub.errors import InputError
 from claimscrub.model import INPUT_COLUMNS
 from claimscrub.normalize import normalize
 from claimscrub.policies import Policy, load_policies, payer_table
-from claimscrub.readers.csv_reader import read_csv_file, read_roster
+from claimscrub.readers.csv_reader import read_csv_bytes, read_roster
+from claimscrub.readers.source import MAX_NOTE_BYTES, is_stdin, read_bounded, read_regular, source_name
 
 Progress = Callable[[str], None]
 
@@ -73,31 +74,37 @@ def policies_for(options: CheckOptions) -> dict[str, Policy]:
 
 
 def detect_format(path: Path) -> str:
-    try:
-        from claimscrub.readers.detect import detect_format as detect
-    except ImportError:  # pragma: no cover - readers arrive in their own module
-        return "csv"
+    from claimscrub.readers.detect import detect_format as detect
+    from claimscrub.readers.detect import detect_format_data
+
+    if is_stdin(path) or (path.exists() and not path.is_file()):  # stdin, FIFO: the bytes read
+        return detect_format_data(read_bounded(path))
     return detect(path)
 
 
 def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:
-    """One input file as a raw frame (format detected from the content)."""
-    if not path.exists():
+    """One input file (``-`` = stdin) as a raw frame (format detected from the content).
+
+    The input is read once, within the input limit (``readers/source.py``), so a FIFO or
+    stdin works and an endless device stops with a message."""
+    from claimscrub.readers.detect import detect_format_data
+
+    if not is_stdin(path) and not path.exists():
         raise InputError(str(path), "file not found")
-    if path.is_dir():
-        raise InputError(str(path), "is a folder, not a file")
-    fmt = input_format or detect_format(path)
+    data = read_bounded(path)
+    name = source_name(path)
+    fmt = input_format or detect_format_data(data)
     if fmt == "csv":
-        return read_csv_file(path)
+        return read_csv_bytes(data, name)
     if fmt == "x12":
-        from claimscrub.readers.x12_837 import read_837
+        from claimscrub.readers.x12_837 import read_837_bytes
 
-        return read_837(path)
+        return read_837_bytes(data, name)
     if fmt == "fhir":
-        from claimscrub.readers.fhir import read_fhir
+        from claimscrub.readers.fhir import read_fhir_bytes
 
-        return read_fhir(path)
-    raise InputError(str(path), f"unknown input format {fmt!r} (csv, x12, fhir)")
+        return read_fhir_bytes(data, name)
+    raise InputError(name, f"unknown input format {fmt!r} (csv, x12, fhir)")
 
 
 def _concat_raw(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
@@ -118,22 +125,22 @@ def _concat_raw(frames: Sequence[pl.DataFrame]) -> pl.DataFrame:
 def attach_notes_dir(lines: pl.DataFrame, notes_dir: Path) -> pl.DataFrame:
     """Fill the note of claims that have none from ``notes_dir/<claim_id>.txt``.
 
-    Claim IDs that would leave the folder (``../x``, absolute paths) are ignored.
+    Claim IDs that would leave the folder (``../x``, absolute paths) are ignored, and so is
+    anything that is not a regular file (a sub-folder or FIFO named ``x.txt``).
     """
     if not notes_dir.is_dir():
         raise InputError(str(notes_dir), "notes folder not found")
     root = notes_dir.resolve()
-    available = {p.stem: p for p in root.glob("*.txt") if p.is_file()}
+    available = {p.stem: p for p in root.glob("*.txt")}
     wanted = lines.filter(pl.col("note").is_null())["claim_id"].unique().to_list()
     texts: dict[str, str] = {}
     for claim_id in wanted:
         path = available.get(claim_id)
         if path is None or path.resolve().parent != root:
             continue
-        try:
-            texts[claim_id] = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise InputError(str(path), f"cannot read note ({exc.strerror})") from None
+        data = read_regular(path, what="note", limit=MAX_NOTE_BYTES)  # None: a folder, FIFO, device
+        if data is not None:
+            texts[claim_id] = data.decode("utf-8", errors="replace")
     if not texts:
         return lines
     found = pl.DataFrame(

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from claimscrub.errors import InputError
-
 
 def register(main: click.Group) -> None:
     main.add_command(note)
@@ -16,14 +14,14 @@ def register(main: click.Group) -> None:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read note ({exc.strerror})") from None
+    """A note file (``-`` = stdin), at most MAX_NOTE_BYTES: ``/dev/zero`` stops with a message."""
+    from claimscrub.readers.source import MAX_NOTE_BYTES, read_bounded
+
+    return read_bounded(path, what="note", limit=MAX_NOTE_BYTES).decode("utf-8", errors="replace")
 
 
 @click.command()
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path), required=True)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path), required=True)  # - = stdin
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option(
     "--evidence",

@@ -224,6 +224,8 @@ def _scan_csv(path: Path) -> pl.LazyFrame:
         raise InputError(str(path), "file not found")
     if path.is_dir():
         raise InputError(str(path), "is a folder, not a file")
+    if not path.is_file():  # a FIFO or device: scanned twice and its size is meaningless
+        raise InputError(str(path), "--engine streaming reads regular files (the default engine reads this)")
     if path.stat().st_size == 0:
         raise InputError(str(path), "the file is empty", line=1)
     lf = pl.scan_csv(path, infer_schema=False, truncate_ragged_lines=False, raise_if_empty=False)

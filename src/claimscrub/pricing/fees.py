@@ -32,6 +32,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from claimscrub.errors import PolicyError
 from claimscrub.pricing.pfs import CENT, user_data_dir
 
 SCHEDULE_COLUMNS = ("code", "modifier", "rate", "effective_from", "effective_to")
@@ -39,8 +40,9 @@ _KEYS = {"policy", "medicare_pfs", "percent_of_medicare", "schedule", "credentia
 CREDENTIALS = ("MD", "DO", "NP", "CNS", "PA", "PSYCHOLOGIST", "LCSW", "LPC", "LMFT", "OTHER")
 
 
-class FeeSourceError(ValueError):
-    """A fee source file is invalid; the message names the file, line and field."""
+class FeeSourceError(PolicyError, ValueError):
+    """A fee source file is invalid; the message names the file, line and field (a PolicyError:
+    the command line reports it in one line, exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +271,8 @@ def _load_fee_source(p: Path, name: str, _mtime: int) -> FeeSource:
         return FeeSource(name=name or p.stem, schedule=read_schedule(p), source=p.name, path=str(p))
     try:
         cfg = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        raise FeeSourceError(f"{p.name}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise FeeSourceError(f"{p.name}: not valid YAML") from exc
     if not isinstance(cfg, Mapping):

@@ -10,6 +10,7 @@ import polars as pl
 
 from claimscrub.errors import InputError
 from claimscrub.normalize import check_required_columns
+from claimscrub.readers.source import read_bounded, source_name
 
 
 def _physical_lines(data: bytes) -> list[int]:
@@ -81,19 +82,12 @@ def read_csv_bytes(data: bytes, source: str) -> pl.DataFrame:
 
 
 def read_csv_file(path: Path) -> pl.DataFrame:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
-    return read_csv_bytes(data, str(path))
+    return read_csv_bytes(read_bounded(path), source_name(path))
 
 
 def read_roster(path: Path) -> pl.DataFrame:
     """Provider roster: provider_npi plus any provider_* / locality columns."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
+    data = read_bounded(path)
     try:
         df = pl.read_csv(data, infer_schema=False)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from claimscrub.errors import InputError
 
 _SNIFF = 4096
 _WS = b" \t\r\n\x0b\x0c"
+_FIRST_NON_WS = re.compile(rb"[^ \t\r\n\x0b\x0c]")
 
 
 def detect_format_bytes(head: bytes) -> str:
@@ -21,6 +23,12 @@ def detect_format_bytes(head: bytes) -> str:
     if head[:1] in (b"{", b"["):
         return "fhir"
     return "csv"
+
+
+def detect_format_data(data: bytes) -> str:
+    """Format of a whole input already read (leading whitespace of any length skipped)."""
+    start = _FIRST_NON_WS.search(data, 3 if data.startswith(b"\xef\xbb\xbf") else 0)
+    return detect_format_bytes(data[start.start() : start.start() + 8] if start else b"")
 
 
 def detect_format(path: Path | str) -> str:

@@ -37,11 +37,12 @@ icd10               diagnosis codes picked by item.diagnosisSequence (all when a
 
 from __future__ import annotations
 
+import gc
 import json
 import re
+from bisect import bisect_left
+from contextlib import contextmanager
 from decimal import Decimal
-from json import decoder as _jdecoder
-from json import scanner as _jscanner
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,8 @@ import polars as pl
 
 from claimscrub.errors import InputError
 from claimscrub.knowledge import knowledge
+from claimscrub.readers.fhir_fast import ShapeValidator, shape
+from claimscrub.readers.source import read_bounded, source_name
 from claimscrub.readers.x12_837 import map_payer
 
 COLUMNS: tuple[str, ...] = (
@@ -85,22 +88,83 @@ Json = dict[str, Any]
 # --------------------------------------------------------------------------- JSON with positions
 
 
-def _loads_with_positions(text: str) -> tuple[Any, dict[int, int]]:
-    """``json.loads`` (floats as Decimal) that also records where each object starts:
-    ``positions[id(obj)]`` is the offset of its ``{``."""
-    positions: dict[int, int] = {}
-    dec = json.JSONDecoder(parse_float=Decimal)
-    orig = _jdecoder.JSONObject
+MAX_NUMBER_DIGITS = 40  # FHIR integers are 32-bit; no amount or quantity in a claim needs more
 
-    def parse_object(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo=None,
-                     _w=_jdecoder.WHITESPACE.match, _ws=_jdecoder.WHITESPACE_STR):  # fmt: skip
-        obj, end = orig(s_and_end, strict, scan_once, object_hook, object_pairs_hook, memo, _w, _ws)
-        positions[id(obj)] = s_and_end[1] - 1
-        return obj, end
 
-    dec.parse_object = parse_object  # type: ignore[assignment]
-    dec.scan_once = _jscanner.py_make_scanner(dec)
-    return dec.decode(text), positions
+class _NumberTooLong(ValueError):
+    def __init__(self, literal: str) -> None:
+        super().__init__("number too long")
+        self.literal = literal
+
+
+def _number(parse):  # type: ignore[no-untyped-def]
+    """``parse`` for JSON numbers of at most MAX_NUMBER_DIGITS characters (Python refuses to
+    convert integers of more than 4,300 digits, and nothing in a claim needs more than 40)."""
+
+    def convert(literal: str):  # type: ignore[no-untyped-def]
+        if len(literal) > MAX_NUMBER_DIGITS:
+            raise _NumberTooLong(literal)
+        return parse(literal)
+
+    return convert
+
+
+# one match per brace outside strings (possessive: strings and other text are skipped without
+# backtracking); the empty \Z branch ends the scan instead of retrying at every later offset
+_BRACE = re.compile(r'(?:"(?:[^"\\]|\\.)*+"|[^{}"]++)*+(?:([{}])|\Z)', re.S)
+_ANY_BRACE = re.compile(r"[{}]")
+
+
+def _object_spans(text: str, objects: int) -> list[tuple[int, int]]:
+    """Offsets of each of the ``objects`` objects' ``{`` and ``}``, in the order they close."""
+    spans: list[tuple[int, int]] = []
+    open_at: list[int] = []
+    # as many braces of each kind as objects: none is inside a string, so a plain search will do
+    plain = text.count("{") == objects and text.count("}") == objects
+    for m in (_ANY_BRACE if plain else _BRACE).finditer(text):
+        brace = m.group() if plain else m.group(1)
+        if brace is None:  # _BRACE's end-of-text match
+            break
+        if brace == "{":
+            open_at.append(m.end() - 1)
+        else:
+            spans.append((open_at.pop(), m.end() - 1))
+    return spans
+
+
+def _loads_with_positions(text: str) -> tuple[Any, dict[int, int], dict[int, int]]:
+    """``json.loads`` (floats as Decimal) that also records where each object is:
+    ``positions[id(obj)]`` is the offset of its ``{``, ``ends[id(obj)]`` of its ``}``.
+
+    The C parser hands every object to the hook as it closes; the k-th object closed is the one
+    whose ``}`` is the k-th closing brace outside strings, matched to its ``{`` in one pass."""
+    closed: list[dict[str, Any]] = []
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        closed.append(obj)
+        return obj
+
+    dec = json.JSONDecoder(parse_float=_number(Decimal), parse_int=_number(int), object_pairs_hook=hook)
+    doc = dec.decode(text)
+    spans = _object_spans(text, len(closed))
+    positions = {id(obj): start for obj, (start, _) in zip(closed, spans, strict=True)}
+    ends = {id(obj): end for obj, (_, end) in zip(closed, spans, strict=True)}
+    return doc, positions, ends
+
+
+class _Lines:
+    """Line numbers of character offsets: the newlines are found once (a count from the start
+    for every item made reading quadratic in the file size)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._newlines: list[int] | None = None
+
+    def line(self, offset: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        return bisect_left(self._newlines, offset) + 1
 
 
 # --------------------------------------------------------------------------- validation
@@ -122,22 +186,29 @@ def _path(loc: tuple[Any, ...]) -> str:
     return out or "(root)"
 
 
-def _validate(resource: Json, prefix: tuple[Any, ...], source: str, text: str, pos: dict[int, int]) -> None:
+def _validate(
+    resource: Json,
+    prefix: tuple[Any, ...],
+    source: str,
+    lines: _Lines,
+    pos: dict[int, int],
+    outer: str | None = None,  # the resource type messages name: the Bundle's, for its entries
+) -> None:
     from pydantic import ValidationError
 
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str) or not rtype:
-        raise InputError(source, "not a FHIR resource (no resourceType)", line=_line_of(resource, text, pos),
+        raise InputError(source, "not a FHIR resource (no resourceType)", line=_line_of(resource, lines, pos),
                          field=_path((*prefix, "resourceType")))  # fmt: skip
     try:
         model = _validator(rtype)
     except (KeyError, ValueError, ImportError, AttributeError):
-        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(resource, text, pos),
+        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(resource, lines, pos),
                          field=_path((*prefix, "resourceType"))) from None  # fmt: skip
     bad = _unknown_nested_type(resource, ())
     if bad is not None:
         holder = _walk(resource, bad)
-        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(holder, text, pos),
+        raise InputError(source, "unknown FHIR R4 resource type", line=_line_of(holder, lines, pos),
                          field=_path((*prefix, *bad, "resourceType")))  # fmt: skip
     try:
         model.model_validate(resource)
@@ -146,15 +217,50 @@ def _validate(resource: Json, prefix: tuple[Any, ...], source: str, text: str, p
         loc = tuple(err.get("loc", ()))
         holder = _walk(resource, loc)
         msg = str(err.get("msg", "invalid value")).split("\n")[0][:160]
-        raise InputError(source, f"invalid FHIR {rtype}: {msg}", line=_line_of(holder, text, pos),
+        raise InputError(source, f"invalid FHIR {outer or rtype}: {msg}", line=_line_of(holder, lines, pos),
                          field=_path((*prefix, *loc))) from None  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the model library raises more than ValidationError
         raise InputError(
             source,
-            f"invalid FHIR {rtype} ({type(exc).__name__})",
-            line=_line_of(resource, text, pos),
+            f"invalid FHIR {outer or rtype} ({type(exc).__name__})",
+            line=_line_of(resource, lines, pos),
             field=_path(prefix),
         ) from None
+
+
+def _validate_many(
+    res: Json,
+    prefix: tuple[Any, ...],
+    source: str,
+    lines: _Lines,
+    pos: dict[int, int],
+    shapes: ShapeValidator,
+) -> None:
+    """``_validate`` of a resource, a Bundle entry by entry: each shape in full once, then by
+    values (``readers/fhir_fast.py``).  Any doubt ends in the full validation of the original."""
+    entries = res.get("entry")
+    if res.get("resourceType") != "Bundle" or not isinstance(entries, list) or not entries:
+        if not shapes.known_valid(res):
+            _validate(res, prefix, source, lines, pos)
+            shapes.remember(res)
+        return
+    if not all(isinstance(e, dict) and isinstance(e.get("resource", {}), dict) for e in entries):
+        _validate(res, prefix, source, lines, pos)  # an odd entry: the library judges the whole
+        return
+    shells = [{k: v for k, v in e.items() if k != "resource"} for e in entries]
+    firsts = list({shape(s): s for s in reversed(shells)}.values())  # one entry per shape
+    try:
+        _validate({**res, "entry": firsts}, prefix, source, lines, pos)
+        shells_ok = shapes.entries_ok(_validator("Bundle"), shells)
+    except InputError:
+        shells_ok = False
+    if not shells_ok:
+        _validate(res, prefix, source, lines, pos)  # the exact error (or none after all)
+    for i, e in enumerate(entries):
+        inner = e.get("resource")
+        if isinstance(inner, dict) and not shapes.known_valid(inner):
+            _validate(inner, (*prefix, "entry", i, "resource"), source, lines, pos, outer="Bundle")
+            shapes.remember(inner)
 
 
 def _unknown_nested_type(node: Any, trail: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -191,9 +297,9 @@ def _walk(obj: Any, loc: tuple[Any, ...]) -> Any:
     return best
 
 
-def _line_of(obj: Any, text: str, pos: dict[int, int]) -> int | None:
+def _line_of(obj: Any, lines: _Lines, pos: dict[int, int]) -> int | None:
     off = pos.get(id(obj))
-    return None if off is None else text.count("\n", 0, off) + 1
+    return None if off is None else lines.line(off)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -430,7 +536,7 @@ def _care_team_provider(
     return None, None, None, None
 
 
-def _extract(claim: Json, idx: _Index, out: _Out, text: str, pos: dict[int, int], n: int) -> None:
+def _extract(claim: Json, idx: _Index, out: _Out, lines: _Lines, pos: dict[int, int], n: int) -> None:
     ident = next((_identifier(i) for i in _list(claim.get("identifier")) if _identifier(i)), None)
     claim_id = ident or _s(claim.get("id")) or f"claim-{n}"
     patient = _patient(claim, idx)
@@ -480,23 +586,49 @@ def _extract(claim: Json, idx: _Index, out: _Out, text: str, pos: dict[int, int]
         cols["icd10"].append(";".join(dict.fromkeys(c for c, _ in picked)) or None)
         cols["charge"].append(_s(money.get("value")))
         cols["dx_qualifier_icd9"].append("yes" if any(i9 for _, i9 in picked) else "")
-        out.lines.append(_line_of(item, text, pos))
+        out.lines.append(_line_of(item, lines, pos))
 
 
 # --------------------------------------------------------------------------- entry points
 
 
+@contextmanager
+def _no_cycle_collection():
+    """The parse and the validation make millions of small objects and no garbage cycles; the
+    cyclic collector would walk all of them again and again (half the time of a 100k-item
+    Bundle), so it waits until the reader is done."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_fhir_text(text: str, source: str) -> pl.DataFrame:
     """Raw claim-line frame of FHIR JSON text (see the module docstring)."""
+    with _no_cycle_collection():
+        return _read_fhir_text(text, source)
+
+
+def _read_fhir_text(text: str, source: str) -> pl.DataFrame:
     if not text.strip():
         raise InputError(source, "the file is empty", line=1)
+    text = text.lstrip("\ufeff")
+    lines = _Lines(text)
     try:
-        doc, pos = _loads_with_positions(text.lstrip("\ufeff"))
+        doc, pos, ends = _loads_with_positions(text)
     except json.JSONDecodeError as exc:
         raise InputError(source, f"invalid JSON ({exc.msg})", line=exc.lineno) from None
+    except _NumberTooLong as exc:
+        raise InputError(
+            source,
+            f"number longer than {MAX_NUMBER_DIGITS} characters",
+            line=lines.line(text.find(exc.literal)),
+        ) from None
     except RecursionError:
         raise InputError(source, "invalid JSON (nested too deeply)") from None
-    text = text.lstrip("\ufeff")
     if isinstance(doc, list):
         resources = [(None, r, (i,)) for i, r in enumerate(doc)]
     elif isinstance(doc, dict):
@@ -505,10 +637,16 @@ def read_fhir_text(text: str, source: str) -> pl.DataFrame:
         raise InputError(source, "expected a FHIR resource (a JSON object) or a list of them", line=1)
     claims: list[tuple[Json, tuple[Any, ...]]] = []
     entries: list[tuple[str | None, Json]] = []
+
+    def text_of(obj: Any) -> str | None:  # the JSON text of a parsed object: equal text, equal value
+        start = pos.get(id(obj))
+        return None if start is None else text[start : ends[id(obj)] + 1]
+
+    shapes = ShapeValidator(_validator, text_of)
     for _, res, prefix in resources:
         if not isinstance(res, dict):
             raise InputError(source, "expected a FHIR resource (a JSON object)", field=_path(prefix) or None)
-        _validate(res, prefix, source, text, pos)
+        _validate_many(res, prefix, source, lines, pos, shapes)
         if res.get("resourceType") == "Bundle":
             for i, e in enumerate(_list(res.get("entry"))):
                 inner = e.get("resource") if isinstance(e, dict) else None
@@ -526,14 +664,14 @@ def read_fhir_text(text: str, source: str) -> pl.DataFrame:
     out = _Out()
     for n, (claim, prefix) in enumerate(claims, 1):
         try:
-            _extract(claim, idx, out, text, pos, n)
+            _extract(claim, idx, out, lines, pos, n)
         except (AttributeError, TypeError, KeyError, IndexError, ValueError):
             # fhir.resources accepts some elements as JSON-encoded strings ('"{\"start\": ...}"'),
             # so a validated resource can still have a shape the extraction does not expect
             raise InputError(
                 source,
                 "unexpected FHIR Claim structure",
-                line=_line_of(claim, text, pos),
+                line=_line_of(claim, lines, pos),
                 field=_path(prefix) or None,
             ) from None
     df = pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in out.cols.items()})
@@ -553,9 +691,4 @@ def read_fhir_bytes(data: bytes, source: str) -> pl.DataFrame:
 
 def read_fhir(path: Path | str) -> pl.DataFrame:
     """Raw claim-line frame of a FHIR R4 Claim / Bundle JSON file."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
-    return read_fhir_bytes(data, str(path))
+    return read_fhir_bytes(read_bounded(path), source_name(path))

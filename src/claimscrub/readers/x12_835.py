@@ -29,9 +29,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 
 from claimscrub.errors import InputError
+from claimscrub.readers.source import read_bounded, source_name
 
 _WS = b" \t\r\n"
 _COMPONENT_FALLBACK = (":", ">", "^", "|")
@@ -158,13 +160,41 @@ def _el(els: list[str], i: int) -> str:
     return els[i].strip() if len(els) > i else ""
 
 
-def _money(text: str, source: str, where: str, name: str) -> Decimal | None:
+@cache
+def _number_limits() -> tuple[int, int, bool]:
+    """(amount digits, quantity digits, exponent allowed) from ``data/x12_numbers.yaml``."""
+    from claimscrub.knowledge import read_yaml
+
+    cfg = read_yaml("x12_numbers.yaml")
+    return (
+        int(cfg["monetary_amount_max_digits"]),
+        int(cfg["quantity_max_digits"]),
+        bool(cfg["exponent_allowed"]),
+    )
+
+
+_DECIMAL = re.compile(r"-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:E-?[0-9]{1,3})?\Z")
+
+
+def _decimal(text: str, source: str, where: str, name: str, *, quantity: bool = False) -> Decimal | None:
+    """An X12 decimal (R) element: plain digits with an optional sign and decimal point, no
+    longer than the implementation guide allows (amount or quantity)."""
     if not text:
         return None
+    amount_digits, quantity_digits, exponent_ok = _number_limits()
+    mantissa = text.split("E", 1)[0] if exponent_ok else text
+    if not _DECIMAL.match(text) or (not exponent_ok and "E" in text):
+        raise InputError(source, f"{name} is not a decimal number", segment=where, field=name)
+    limit = quantity_digits if quantity else amount_digits
+    if sum(ch.isdigit() for ch in mantissa) > limit:
+        kind = "quantity" if quantity else "amount"
+        raise InputError(
+            source, f"{name} has more than {limit} digits (X12 {kind})", segment=where, field=name
+        )
     try:
         return Decimal(text)
-    except InvalidOperation:
-        raise InputError(source, f"{name} is not a number", segment=where, field=name) from None
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise InputError(source, f"{name} is not a decimal number", segment=where, field=name) from None
 
 
 def _date(text: str) -> dt.date | None:
@@ -190,8 +220,70 @@ def _procedure(composite: str, comp: str) -> tuple[str | None, str]:
     return (code or None), ":".join(mods)
 
 
+class _Envelope:
+    """ISA/IEA and ST/SE pairing and the SE01 count: a file cut short (or two glued together)
+    is an error, not a remittance with its last claims silently missing."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.in_isa = False
+        self.st_at: int | None = None
+        self.control = {"ISA": "", "ST": ""}  # ISA13 / ST02, repeated by IEA02 / SE02
+
+    def see(self, i: int, sid: str, els: list[str]) -> None:
+        where = f"{i} {sid}"
+        if sid == "ISA":
+            if self.in_isa:
+                raise InputError(self.source, "ISA before the IEA of the previous interchange", segment=where)
+            self.in_isa = True
+            self.control["ISA"] = _el(els, 13)
+        elif sid == "ST":
+            if self.st_at is not None:
+                raise InputError(
+                    self.source, "ST before the SE of the previous transaction set", segment=where
+                )
+            self.st_at = i
+            self.control["ST"] = _el(els, 2)
+        elif sid == "SE":
+            if self.st_at is None:
+                raise InputError(self.source, "SE without its ST", segment=where)
+            count = i - self.st_at + 1
+            if _el(els, 1) != str(count):
+                raise InputError(
+                    self.source,
+                    f"SE01 does not match the {count} segments of the transaction set (truncated or edited?)",
+                    segment=where,
+                    field="SE01",
+                )
+            self._same_control(where, "SE02", _el(els, 2), "ST")
+            self.st_at = None
+        elif sid in ("GE", "IEA") and self.st_at is not None:
+            raise InputError(self.source, "transaction set not closed by SE", segment=where)
+        elif sid == "IEA":
+            self._same_control(where, "IEA02", _el(els, 2), "ISA")
+            self.in_isa = False
+
+    def _same_control(self, where: str, name: str, value: str, opener: str) -> None:
+        if value != self.control[opener]:
+            opened = "ISA13" if opener == "ISA" else "ST02"
+            raise InputError(
+                self.source,
+                f"{name} does not match {opened} (truncated or edited?)",
+                segment=where,
+                field=name,
+            )
+
+    def end(self, n: int) -> None:
+        if self.st_at is not None or self.in_isa:
+            closing = "SE" if self.st_at is not None else "IEA"
+            raise InputError(
+                self.source, f"the file ends before its {closing} segment (truncated?)", segment=f"{n}"
+            )
+
+
 def parse_835(data: bytes, source: str) -> Remittance835:
     segs = segments(data, source)
+    envelope = _Envelope(source)
     rows: list[RemitRow] = []
     adjs: list[AdjustmentRow] = []
     comp = ":"
@@ -215,6 +307,7 @@ def parse_835(data: bytes, source: str) -> Remittance835:
     for i, els in enumerate(segs, start=1):
         sid = els[0]
         where = f"{i} {sid}"
+        envelope.see(i, sid, els)
         if sid == "ISA":
             comp = els[-1]
         elif sid == "ST":
@@ -238,8 +331,8 @@ def parse_835(data: bytes, source: str) -> Remittance835:
                 claim_id=claim_id,
                 claim_status=_el(els, 2) or None,
                 payer_claim_id=_el(els, 7) or None,
-                charge=_money(_el(els, 3), source, where, "CLP03"),
-                paid=_money(_el(els, 4), source, where, "CLP04"),
+                charge=_decimal(_el(els, 3), source, where, "CLP03"),
+                paid=_decimal(_el(els, 4), source, where, "CLP04"),
                 segment=i,
             )
             claim_date = None
@@ -250,7 +343,7 @@ def parse_835(data: bytes, source: str) -> Remittance835:
             code, mods = _procedure(_el(els, 1), comp)
             if _el(els, 6):  # procedure as submitted, when the payer changed it
                 code, mods = _procedure(_el(els, 6), comp)
-            units = _money(_el(els, 5), source, where, "SVC05")
+            units = _decimal(_el(els, 5), source, where, "SVC05", quantity=True)
             svc = RemitRow(
                 seq=len(rows) + 1,
                 level="service",
@@ -259,8 +352,8 @@ def parse_835(data: bytes, source: str) -> Remittance835:
                 payer_claim_id=claim.payer_claim_id,
                 cpt=code,
                 modifiers=mods,
-                charge=_money(_el(els, 2), source, where, "SVC02"),
-                paid=_money(_el(els, 3), source, where, "SVC03"),
+                charge=_decimal(_el(els, 2), source, where, "SVC02"),
+                paid=_decimal(_el(els, 3), source, where, "SVC03"),
                 units=units if units is not None else Decimal(1),
                 segment=i,
             )
@@ -287,8 +380,8 @@ def parse_835(data: bytes, source: str) -> Remittance835:
                         level=target.level,
                         group_code=group,
                         carc=carc,
-                        amount=_money(_el(els, k + 1), source, where, f"CAS{k + 1:02d}"),
-                        quantity=_money(_el(els, k + 2), source, where, f"CAS{k + 2:02d}"),
+                        amount=_decimal(_el(els, k + 1), source, where, f"CAS{k + 1:02d}"),
+                        quantity=_decimal(_el(els, k + 2), source, where, f"CAS{k + 2:02d}", quantity=True),
                     )
                 )
         elif sid == "LQ" and svc is not None and _el(els, 1) == "HE" and _el(els, 2):
@@ -300,13 +393,9 @@ def parse_835(data: bytes, source: str) -> Remittance835:
     close_claim()
     if not seen_st:
         raise InputError(source, "no ST segment: not an 835 transaction set")
+    envelope.end(len(segs))
     return Remittance835(source, rows, adjs)
 
 
 def read_835(path: Path | str) -> Remittance835:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
-    return parse_835(data, str(path))
+    return parse_835(read_bounded(path), source_name(path))

@@ -665,9 +665,8 @@ def read_837_bytes(
 
 def read_837(path: Path | str, *, strict: bool = True, payer_table_path: str | None = None) -> pl.DataFrame:
     """Raw claim-line frame of an 837P file (see the module docstring)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
-    return read_837_bytes(data, str(path), strict=strict, payer_table_path=payer_table_path)
+    from claimscrub.readers.source import read_bounded, source_name
+
+    return read_837_bytes(
+        read_bounded(path), source_name(path), strict=strict, payer_table_path=payer_table_path
+    )

@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, Table, select, text
 from sqlalchemy.exc import IntegrityError
 
 from claimscrub.errors import InputError
+from claimscrub.readers.source import MAX_NOTE_BYTES, is_stdin, read_bounded, read_regular
 from claimscrub.readers.x12_835 import Remittance835, is_835, read_835
 from claimscrub.store.models import Adjustment, Batch, FindingRow, Line, Price, Remittance, RemittanceFile
 
@@ -73,14 +74,13 @@ def _sha(data: bytes) -> str:
 
 
 def _read(path: Path) -> bytes:
+    if is_stdin(path):
+        return read_bounded(path)
     if not path.exists():
         raise InputError(str(path), "file not found")
     if path.is_dir():
         raise InputError(str(path), "is a folder, not a file")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
+    return read_bounded(path)  # within the input limit: /dev/zero is an error, not a hang
 
 
 def batch_hash(paths: Sequence[Path], notes_dir: Path | None, providers: Path | None) -> str:
@@ -88,10 +88,11 @@ def batch_hash(paths: Sequence[Path], notes_dir: Path | None, providers: Path | 
     folder's ``*.txt`` files and the provider roster."""
     parts = sorted(_sha(_read(p)) for p in paths)
     if notes_dir is not None and notes_dir.is_dir():
-        parts.append(
-            "notes:"
-            + _sha("".join(sorted(p.name + _sha(p.read_bytes()) for p in notes_dir.glob("*.txt"))).encode())
-        )
+        notes = [
+            (p.name, read_regular(p, what="note", limit=MAX_NOTE_BYTES)) for p in notes_dir.glob("*.txt")
+        ]
+        digests = sorted(name + _sha(data) for name, data in notes if data is not None)  # as attach_notes_dir
+        parts.append("notes:" + _sha("".join(digests).encode()))
     if providers is not None:
         parts.append("roster:" + _sha(_read(providers)))
     return _sha("\n".join(parts).encode())
@@ -303,7 +304,7 @@ def import_paths(
     claims, remits = split_inputs(paths)
     report = ImportReport()
     batch_digest = batch_hash(claims, options.notes_dir, options.providers) if claims else None
-    remit_digests = [(p, _sha(p.read_bytes())) for p in remits]
+    remit_digests = [(p, _sha(_read(p))) for p in remits]
 
     with engine.connect() as conn:
         known_batch = (

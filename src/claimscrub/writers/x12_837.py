@@ -272,8 +272,13 @@ def _set_count(seg: _Seg, count: int) -> None:
         _set_element(seg, 1, str(count).encode())
 
 
+def corrected_bytes(src: Path | str, changes: Iterable[Change]) -> bytes:
+    """``src`` (``-`` = stdin) with ``changes`` applied."""
+    from claimscrub.readers.source import read_bounded, source_name
+
+    return apply_changes(read_bounded(src), changes, source=source_name(src))
+
+
 def write_corrected(src: Path | str, dst: Path | str, changes: Iterable[Change]) -> None:
     """Read ``src``, apply ``changes`` and write the result to ``dst`` atomically."""
-    src = Path(src)
-    data = src.read_bytes()
-    write_atomic(Path(dst), apply_changes(data, changes, source=str(src)))
+    write_atomic(Path(dst), corrected_bytes(src, changes))
