@@ -69,6 +69,11 @@ check_options = [
     click.option(
         "--input-format", type=click.Choice(["csv", "x12", "fhir"]), help="Override format detection."
     ),
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Stop at the first unreadable value (exit 2) instead of reporting IN001 and going on.",
+    ),
 ]
 
 
@@ -78,11 +83,15 @@ def with_check_options(fn):  # type: ignore[no-untyped-def]
     return fn
 
 
-def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no-untyped-def]
+def _options(notes_dir, providers, policy_dir, input_format, strict=False):  # type: ignore[no-untyped-def]
     from claimscrub.service import CheckOptions
 
     return CheckOptions(
-        notes_dir=notes_dir, providers=providers, policy_dir=policy_dir, input_format=input_format
+        notes_dir=notes_dir,
+        providers=providers,
+        policy_dir=policy_dir,
+        input_format=input_format,
+        strict=strict,
     )
 
 
@@ -104,15 +113,15 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
     "--db", metavar="URL", help="Database for --store (default: $CLAIMSCRUB_DB or ./claimscrub.db)."
 )
 def check(  # type: ignore[no-untyped-def]
-    inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, spark_master,
-    exit_zero, store, db,
+    inputs, sample, notes_dir, providers, policy_dir, input_format, strict, fmt, output, engine,
+    spark_master, exit_zero, store, db,
 ):  # fmt: skip
     """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
     from claimscrub.progress import Progress
     from claimscrub.service import check_paths
 
     paths = _inputs(inputs, sample)
-    options = _options(notes_dir, providers, policy_dir, input_format)
+    options = _options(notes_dir, providers, policy_dir, input_format, strict)
     with Progress("checking") as progress:
         if engine == "spark":
             from claimscrub.engine.spark import check_paths_spark
@@ -129,10 +138,18 @@ def check(  # type: ignore[no-untyped-def]
             stored = store_result(result, paths, options, db)
         progress.update(f"writing {fmt}")
         text = render(result, fmt, color=output is None and sys.stdout.isatty())
+    warn_ignored(result)
     emit(text, output)
     if store:
         click.echo(stored, err=True)
     sys.exit(0 if exit_zero else result.exit_code)
+
+
+def warn_ignored(result) -> None:  # type: ignore[no-untyped-def]
+    """A column the spec does not name is ignored: say so, so a typo (``minuts``) is seen."""
+    if result.ignored_columns:
+        names = ", ".join(result.ignored_columns)
+        click.echo(f"claimscrub: warning: ignored column(s) not in the input spec: {names}", err=True)
 
 
 def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
@@ -159,14 +176,16 @@ def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
 @with_check_options
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Corrected file.")
 @click.option("--changes", type=click.Path(path_type=Path), help="Also write the change list (CSV).")
-def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, changes):  # type: ignore[no-untyped-def]
+def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, strict, output, changes):  # type: ignore[no-untyped-def]
     """Write a corrected claim file applying only safe fixes, and list each change."""
     from claimscrub.fixer import apply_to_raw, describe_changes, plan_fixes
     from claimscrub.service import check_paths, detect_format
     from claimscrub.writers.csv_report import neutralize_formulas
 
     paths = _inputs(inputs, sample)
-    result = check_paths(paths, _options(notes_dir, providers, policy_dir, input_format))
+    options = _options(notes_dir, providers, policy_dir, input_format, strict)
+    result = check_paths(paths, options)
+    warn_ignored(result)
     plan = plan_fixes(result)
     fmt = input_format or detect_format(paths[0])
     if fmt == "x12":

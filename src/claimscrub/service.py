@@ -17,8 +17,8 @@ import polars as pl
 from claimscrub.engine.rule import all_rules, rule_ids
 from claimscrub.engine.runner import run_rules
 from claimscrub.errors import InputError
-from claimscrub.model import INPUT_COLUMNS
-from claimscrub.normalize import normalize
+from claimscrub.model import FINDING_COLUMNS, INPUT_COLUMNS
+from claimscrub.normalize import normalize_lines
 from claimscrub.policies import Policy, load_policies, payer_table
 from claimscrub.readers.csv_reader import read_csv_file, read_roster
 
@@ -33,6 +33,7 @@ class CheckOptions:
     input_format: str | None = None  # csv | x12 | fhir; None = detect from content
     read_notes: bool = True
     price: bool = True  # expected payment per line and money at risk
+    strict: bool = False  # stop at the first unreadable value (exit 2) instead of IN001
 
 
 @dataclass
@@ -46,6 +47,7 @@ class CheckResult:
     prices: pl.DataFrame | None = None  # _row, expected_payment, price_status, price_basis
     money: dict | None = None  # claimscrub.pricing.money_at_risk
     whatif: pl.DataFrame | None = None  # claimscrub.pricing.crosswalk_whatif
+    ignored_columns: list[str] = field(default_factory=list)  # input columns §1 does not name
 
     @property
     def summary(self) -> dict[str, object]:
@@ -57,6 +59,8 @@ class CheckResult:
             "warnings": int((sev == "warning").sum()),
             "infos": int((sev == "info").sum()),
         }
+        if self.ignored_columns:
+            out["ignored_columns"] = list(self.ignored_columns)
         if self.money is not None:
             from claimscrub.pricing import jsonable
 
@@ -131,9 +135,11 @@ def attach_notes_dir(lines: pl.DataFrame, notes_dir: Path) -> pl.DataFrame:
         if path is None or path.resolve().parent != root:
             continue
         try:
-            texts[claim_id] = path.read_text(encoding="utf-8", errors="replace")
+            text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise InputError(str(path), f"cannot read note ({exc.strerror})") from None
+        if text.strip():  # an empty or whitespace-only note file is no note
+            texts[claim_id] = text
     if not texts:
         return lines
     found = pl.DataFrame(
@@ -169,15 +175,99 @@ def check_raw(
     policies = policies if policies is not None else policies_for(options)
     if roster is None and options.providers is not None:
         roster = read_roster(options.providers)
-    lines = normalize(raw, payer_policies=payer_table(policies), roster=roster)
+    lines, problems = normalize_lines(
+        raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict
+    )
     if options.notes_dir is not None:
         lines = attach_notes_dir(lines, options.notes_dir)
-    facts = note_facts_for(lines) if options.read_notes else None
-    findings = run_rules(lines, policies, rules=all_rules(), note_facts=facts)
+    checked, unchecked_claims = readable_lines(lines, problems)
+    facts = note_facts_for(checked) if options.read_notes else None
+    findings = run_rules(checked, policies, rules=all_rules(), note_facts=facts)
+    findings = with_input_findings(findings, lines, problems, unchecked_claims, raw)
     result = CheckResult(lines, findings, policies, list(inputs), facts, raw)
+    result.ignored_columns = ignored_columns(raw)
     if options.price:
         add_money(result)
     return result
+
+
+#: Reader columns that are not §1 columns but are read (roster pricing, X12/FHIR ICD-9 flag).
+KNOWN_EXTRA_COLUMNS = frozenset({"locality", "dx_qualifier_icd9"})
+
+
+def ignored_columns(raw: pl.DataFrame) -> list[str]:
+    """Input columns the spec does not name: ignored, and shown so a typo is visible."""
+    known = set(INPUT_COLUMNS) | KNOWN_EXTRA_COLUMNS
+    return [c for c in raw.columns if c not in known and not c.startswith("_")]
+
+
+def readable_lines(lines: pl.DataFrame, problems: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """The lines the rules read (every readable line: a claim left unchecked by IN001 still
+    counts in its encounters) and the claims whose findings are dropped (docs/input.md)."""
+    if problems.height == 0:
+        return lines, pl.Series("claim_id", [], pl.String)
+    bad = pl.col("_row").is_in(problems["_row"].implode())
+    unchecked = lines.filter(bad)["claim_id"].unique()
+    return lines.filter(~bad), unchecked
+
+
+def with_input_findings(
+    findings: pl.DataFrame,
+    lines: pl.DataFrame,
+    problems: pl.DataFrame,
+    unchecked_claims: pl.Series,
+    raw: pl.DataFrame,
+) -> pl.DataFrame:
+    """Rule findings less those of unchecked claims, plus IN001 (unreadable line) and IN002
+    (X12 envelope error, from the reader's ``_in002`` column)."""
+    parts = []
+    if unchecked_claims.len():
+        keep = ~pl.col("claim_id").is_in(unchecked_claims.drop_nulls().implode())
+        if unchecked_claims.null_count():
+            keep = keep & pl.col("claim_id").is_not_null()
+        findings = findings.filter(keep.fill_null(False))
+        parts.append(
+            problems.join(lines.select("_row", "claim_id", "line_no", "cpt"), on="_row", how="left").select(
+                "_row",
+                pl.lit("IN001").alias("rule"),
+                pl.lit("error").alias("severity"),
+                "claim_id",
+                "line_no",
+                # a code that cannot be read is not repeated (it may hold anything)
+                pl.when(pl.col("columns").str.contains(r"(^|, )cpt(,|$)")).then(pl.lit("")).otherwise("cpt").alias(
+                    "code"
+                ),
+                pl.format(
+                    "the line cannot be read ({}); claim not checked further",
+                    pl.col("reason"),
+                ).alias("message"),
+                pl.format("Correct {} in the source system and check the claim again.", "columns").alias("fix"),
+            )
+        )
+    if "_in002" in raw.columns:
+        flagged = raw.select(pl.col("_in002").cast(pl.String)).with_row_index("_row").filter(
+            pl.col("_in002").is_not_null()
+        )
+        if flagged.height:
+            parts.append(
+                flagged.join(lines.select("_row", "claim_id", "line_no", "cpt"), on="_row", how="left").select(
+                    "_row",
+                    pl.lit("IN002").alias("rule"),
+                    pl.lit("error").alias("severity"),
+                    "claim_id",
+                    "line_no",
+                    pl.col("cpt").alias("code"),
+                    pl.col("_in002").alias("message"),
+                    pl.lit(
+                        "Correct the X12 envelope (counts and control numbers) in the software that "
+                        "wrote the file, or the receiver's 999 rejects it."
+                    ).alias("fix"),
+                )
+            )
+    if not parts:
+        return findings
+    extra = [p.select(pl.col("_row").cast(pl.UInt32), *[pl.col(c).cast(findings.schema[c]) for c in FINDING_COLUMNS]) for p in parts]
+    return pl.concat([findings, *extra], how="vertical").sort(["_row", "rule"], maintain_order=True)
 
 
 def add_money(result: CheckResult) -> None:
@@ -196,7 +286,8 @@ def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl
     policies = policies_for(options)
     raw = _concat_raw([read_input(p, options.input_format) for p in paths])
     roster = read_roster(options.providers) if options.providers is not None else None
-    return normalize(raw, payer_policies=payer_table(policies), roster=roster)
+    lines, _ = normalize_lines(raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict)
+    return lines
 
 
 def check_paths(paths: Sequence[Path], options: CheckOptions | None = None) -> CheckResult:
