@@ -23,7 +23,7 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
                 sev = row["severity"]
                 tag = f"{COLORS[sev]}{sev:<7}{RESET}" if color else f"{sev:<7}"
                 out.append(
-                    f"  line {row['line_no']:<3} {row['code']:<6} {tag} {row['rule']}  {row['message']}"
+                    f"  line {row['line_no']!s:<3} {row['code'] or '':<6} {tag} {row['rule']}  {row['message']}"
                 )
                 out.append(f"{'':17}fix: {row['fix']}")
             out.append("")
@@ -32,6 +32,8 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
         f"{s['claims']} claims, {s['lines']} lines: {s['errors']} errors, "
         f"{s['warnings']} warnings, {s['infos']} infos"
     )
+    if result.ignored_columns:
+        out.append("ignored column(s) not in the input spec: " + ", ".join(result.ignored_columns))
     if f.height:
         counts = f.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
         out.append("by rule: " + ", ".join(f"{r} {n}" for r, n in counts.iter_rows()))
