@@ -84,8 +84,9 @@ def detect_format(path: Path) -> str:
     return detect(path)
 
 
-def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:
-    """One input file as a raw frame (format detected from the content)."""
+def read_input(path: Path, input_format: str | None = None, *, strict: bool = False) -> pl.DataFrame:
+    """One input file as a raw frame (format detected from the content). An X12 envelope
+    error is IN002 (``_in002`` column), or with ``strict`` an :class:`InputError`."""
     if not path.exists():
         raise InputError(str(path), "file not found")
     if path.is_dir():
@@ -96,7 +97,7 @@ def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:
     if fmt == "x12":
         from claimscrub.readers.x12_837 import read_837
 
-        return read_837(path)
+        return read_837(path, report_envelope=not strict)
     if fmt == "fhir":
         from claimscrub.readers.fhir import read_fhir
 
@@ -284,7 +285,7 @@ def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl
     """Read and normalize input files (no rules): the canonical frame."""
     options = options or CheckOptions()
     policies = policies_for(options)
-    raw = _concat_raw([read_input(p, options.input_format) for p in paths])
+    raw = _concat_raw([read_input(p, options.input_format, strict=options.strict) for p in paths])
     roster = read_roster(options.providers) if options.providers is not None else None
     lines, _ = normalize_lines(raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict)
     return lines
@@ -293,7 +294,7 @@ def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl
 def check_paths(paths: Sequence[Path], options: CheckOptions | None = None) -> CheckResult:
     options = options or CheckOptions()
     policies = policies_for(options)
-    frames = [read_input(p, options.input_format) for p in paths]
+    frames = [read_input(p, options.input_format, strict=options.strict) for p in paths]
     raw = _concat_raw(frames)
     return check_raw(raw, options, policies=policies, inputs=[str(p) for p in paths])
 

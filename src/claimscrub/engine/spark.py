@@ -168,7 +168,7 @@ def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOpti
             if fmt is None and local.suffix.lower() != ".parquet":
                 fmt = detect_format(local)
     if fmt in ("x12", "fhir"):  # not large-batch formats: read on the driver
-        frame = read_input(local, fmt)
+        frame = read_input(local, fmt, strict=options.strict)
         frame = frame.with_columns(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("_ord"), pl.lit(name).alias("_fp")
         )

@@ -307,7 +307,7 @@ def check_paths_streaming(
             lf = _scan_csv(p)
             inp = _Input(p, lf, None)
         else:
-            inp = _Input(p, None, read_input(p, fmt))
+            inp = _Input(p, None, read_input(p, fmt, strict=options.strict))
         inputs.append(inp)
 
     tmp = Path(tempfile.mkdtemp(prefix="claimscrub-stream-", dir=workdir))
