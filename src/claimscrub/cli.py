@@ -264,7 +264,7 @@ def payers(policy_dir: Path | None, fmt: str, names: tuple[str, ...]) -> None:
         d = p.to_dict()
         click.echo(f"{p.name}: {p.description}")
         click.echo(f"  file:        {d['file']}")
-        click.echo(f"  matches:     {', '.join(p.match)}")
+        click.echo(f"  aliases:     {', '.join(p.aliases) or '-'}")
         click.echo(f"  not covered: {', '.join(d['not_covered']) or '-'}")
         sev = ", ".join(f"{k} -> {v}" for k, v in d["severity"].items())
         click.echo(f"  severity:    {sev or '-'}")
