@@ -177,45 +177,35 @@ def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
 @click.option("--output", "-o", type=click.Path(path_type=Path), required=True, help="Corrected file.")
 @click.option("--changes", type=click.Path(path_type=Path), help="Also write the change list (CSV).")
 def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, strict, output, changes):  # type: ignore[no-untyped-def]
-    """Write a corrected claim file applying only safe fixes, and list each change."""
-    from claimscrub.fixer import apply_to_raw, describe_changes, plan_fixes
+    """Write a corrected claim file applying only safe fixes, and list each change.
+
+    A fix is applied only when checking the fixed file shows no finding the original did
+    not have and no claim loses its note or a diagnosis; untouched bytes stay as they were."""
+    from claimscrub.fix_io import fix_files
+    from claimscrub.fixer import describe_changes
     from claimscrub.service import check_paths, detect_format
     from claimscrub.writers.csv_report import neutralize_formulas
 
     paths = _inputs(inputs, sample)
     options = _options(notes_dir, providers, policy_dir, input_format, strict)
+    fmt = input_format or detect_format(paths[0])
+    if fmt == "x12" and len(paths) != 1:
+        raise click.UsageError("fix writes one corrected 837P: give one X12 file")
+    if fmt not in ("x12", "csv"):
+        raise click.UsageError(f"fix writes CSV or X12 837P; {fmt} input is checked, not rewritten")
     result = check_paths(paths, options)
     warn_ignored(result)
-    plan = plan_fixes(result)
-    fmt = input_format or detect_format(paths[0])
-    if fmt == "x12":
-        if len(paths) != 1:
-            raise click.UsageError("fix writes one corrected 837P: give one X12 file")
-        from claimscrub.fixer import x12_changes
-        from claimscrub.writers.x12_837 import write_corrected
-
-        edits = x12_changes(result, plan)
-        plan = plan.join(
-            result.lines.select("_row", "_line").filter(
-                pl.col("_line").is_in([c.segment_index for c in edits])
-            ),
-            on="_row",
-            how="semi",
-        )
-        write_corrected(paths[0], output, edits)
-    elif fmt == "csv":
-        write_atomic(output, neutralize_formulas(apply_to_raw(result.raw, plan)).write_csv())
-    else:
-        raise click.UsageError(f"fix writes CSV or X12 837P; {fmt} input is checked, not rewritten")
-    listed = describe_changes(result, plan)
+    plan, fixed = fix_files(paths, fmt, result, options)
+    write_atomic(output, fixed)
+    listed = describe_changes(result, plan.changes)
     if changes is not None:
         write_atomic(changes, neutralize_formulas(listed).write_csv())
     for row in listed.iter_rows(named=True):
         click.echo(f"claim {row['claim_id']} line {row['line_no']}: {row['rule']} {row['change']}")
-    remaining = result.findings.join(plan.select("_row", "rule"), on=["_row", "rule"], how="anti")
+    remaining = plan.after.findings.height if plan.after is not None else result.findings.height
     click.echo(
         f"{listed.height} change(s) written to {output}; "
-        f"{remaining.height} finding(s) left as suggestions (claimscrub check shows them)"
+        f"{remaining} finding(s) left as suggestions (claimscrub check shows them)"
     )
 
 
