@@ -38,6 +38,9 @@ MERGED_CELLS = (
     "provider_rx_authority",
 )
 MAX_ROUNDS = 12
+#: Rules that judge a claim (one finding per claim, on its first line): the same finding
+#: when the claim's first line is removed and the next one carries it.
+CLAIM_LEVEL = frozenset({"DX001", "DC000", "DC001", "DC002", "DC003", "DC004"})
 
 #: Applies changes to the input; returns the new raw frame and, for each of its rows, the
 #: original row it came from.
@@ -254,7 +257,7 @@ def plan_fixes(
             after = check_raw(raw2, options, policies=result.policies)
         except Exception:  # a fix the input cannot take: apply none (the report has them all)
             return FixPlan(pl.DataFrame(schema=CHANGE_SCHEMA), None, sorted({c.group for c in changes}, key=str))
-        worse = _worse_rows(after, origin, before, state if planner.claim_values else {})
+        worse = _worse_rows(after, origin, before, state if planner.claim_values else {}, planner.claim)
         if not worse:
             return FixPlan(frame, after, sorted(banned, key=str))
         near = _near(planner, worse) if -1 not in worse else set()
@@ -270,14 +273,19 @@ def _near(planner: _Planner, rows: set[int]) -> set[int]:
 
 
 def _worse_rows(
-    after: CheckResult, origin: list[int], before: set[tuple[int, str]], state: dict[object, tuple]
+    after: CheckResult,
+    origin: list[int],
+    before: set[tuple[int, str]],
+    state: dict[object, tuple],
+    claims: list,
 ) -> set[int]:
     """Original rows where the re-check is worse: a new finding, or its claim lost its note
     or a diagnosis (or the claim is gone)."""
     worse: set[int] = set()
-    for r, rule in after.findings.select("_row", "rule").iter_rows():
+    by_claim = {(claims[r], rule) for r, rule in before if rule in CLAIM_LEVEL}
+    for r, rule, claim in after.findings.select("_row", "rule", "claim_id").iter_rows():
         o = origin[int(r)]
-        if (o, rule) not in before:
+        if (o, rule) not in before and (rule not in CLAIM_LEVEL or (claim, rule) not in by_claim):
             worse.add(o)
     now = _claim_state(after)
     first_row: dict[object, int] = {}
