@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-import polars as pl
 
 from claimscrub.errors import InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR

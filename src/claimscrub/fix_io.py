@@ -13,7 +13,15 @@ from pathlib import Path
 import polars as pl
 
 from claimscrub.csv_bytes import field_text, rewrite, split_records
-from claimscrub.fixer import DELETE, X12_FIELDS, FixPlan, apply_to_raw, apply_to_raw_rows, plan_fixes, x12_changes
+from claimscrub.fixer import (
+    DELETE,
+    X12_FIELDS,
+    FixPlan,
+    apply_to_raw,
+    apply_to_raw_rows,
+    plan_fixes,
+    x12_changes,
+)
 from claimscrub.service import CheckOptions, CheckResult
 
 
@@ -74,7 +82,9 @@ def _kept(changes: pl.DataFrame, n: int) -> list[int]:
     return [r for r in range(n) if r not in gone]
 
 
-def fix_files(paths: list[Path], fmt: str, result: CheckResult, options: CheckOptions) -> tuple[FixPlan, bytes]:
+def fix_files(
+    paths: list[Path], fmt: str, result: CheckResult, options: CheckOptions
+) -> tuple[FixPlan, bytes]:
     """The safe plan for ``paths`` and the corrected file's bytes."""
     assert result.raw is not None
     n = result.raw.height

@@ -179,7 +179,9 @@ class _Planner:
         out: list[Change] = []
         notes = [self.raw_rows[r].get("note") for r in rows]
         effective = next((n for n in notes if not _blank(n)), None)
-        now = next((self.raw_rows[r].get("note") for r in stay if not _blank(self.raw_rows[r].get("note"))), None)
+        now = next(
+            (self.raw_rows[r].get("note") for r in stay if not _blank(self.raw_rows[r].get("note"))), None
+        )
         if effective is not None and now != effective:
             if not _blank(self.raw_rows[first].get("note")):
                 return [Change(first, "DU001", "_conflict", None, g) for g in groups]
@@ -214,7 +216,9 @@ def _frame(changes: list[Change]) -> pl.DataFrame:
     rows = {}
     for c in changes:  # one value per line and field (the first group that sets it)
         rows.setdefault((c.row, c.field), (c.row, c.rule, c.field, c.value))
-    return pl.DataFrame(list(rows.values()), schema=CHANGE_SCHEMA, orient="row").sort("_row", maintain_order=True)
+    return pl.DataFrame(list(rows.values()), schema=CHANGE_SCHEMA, orient="row").sort(
+        "_row", maintain_order=True
+    )
 
 
 def _claim_state(result: CheckResult) -> dict[object, tuple]:
@@ -256,7 +260,9 @@ def plan_fixes(
             raw2, origin = rewrite(frame)
             after = check_raw(raw2, options, policies=result.policies)
         except Exception:  # a fix the input cannot take: apply none (the report has them all)
-            return FixPlan(pl.DataFrame(schema=CHANGE_SCHEMA), None, sorted({c.group for c in changes}, key=str))
+            return FixPlan(
+                pl.DataFrame(schema=CHANGE_SCHEMA), None, sorted({c.group for c in changes}, key=str)
+            )
         worse = _worse_rows(after, origin, before, state if planner.claim_values else {}, planner.claim)
         if not worse:
             return FixPlan(frame, after, sorted(banned, key=str))
@@ -292,7 +298,11 @@ def _worse_rows(
     claim_of = after.lines["claim_id"].to_list()
     for i, c in enumerate(claim_of):
         first_row.setdefault(c, origin[i])
-    lost = [c for c, (note, codes) in state.items() if c not in now or now[c][0] != note or not set(codes) <= set(now[c][1])]
+    lost = [
+        c
+        for c, (note, codes) in state.items()
+        if c not in now or now[c][0] != note or not set(codes) <= set(now[c][1])
+    ]
     for c in lost:
         if c in first_row:
             worse.add(first_row[c])
@@ -307,7 +317,9 @@ def apply_to_raw_rows(raw: pl.DataFrame | None, changes: pl.DataFrame) -> tuple[
     df = raw.with_row_index("_orig")
     fields = [f for f in changes["field"].unique().to_list() if f != DELETE]
     for f in fields:
-        col = changes.filter(pl.col("field") == f).select(pl.col("_row").alias("_orig"), pl.col("value").alias("_v"))
+        col = changes.filter(pl.col("field") == f).select(
+            pl.col("_row").alias("_orig"), pl.col("value").alias("_v")
+        )
         if f not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias(f))
         df = df.join(col, on="_orig", how="left").with_columns(pl.coalesce("_v", f).alias(f)).drop("_v")

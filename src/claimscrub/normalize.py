@@ -75,7 +75,9 @@ MAX_COUNT = 1_000_000  # units, minutes, line_no: keeps Int64 casts and unit x p
 
 def _failing(df: pl.DataFrame, checks: list[tuple[str, pl.Expr, str]]) -> list[tuple[str, pl.Expr, str]]:
     """The checks with at least one bad row (one pass over all checks)."""
-    hits = df.select([bad.fill_null(False).any().alias(str(i)) for i, (_, bad, _) in enumerate(checks)]).row(0)
+    hits = df.select([bad.fill_null(False).any().alias(str(i)) for i, (_, bad, _) in enumerate(checks)]).row(
+        0
+    )
     return [checks[i] for i, hit in enumerate(hits) if hit]
 
 
@@ -83,7 +85,9 @@ def _raise_first(df: pl.DataFrame, failing: list[tuple[str, pl.Expr, str]]) -> N
     """On failure, the earliest bad row of any check as an :class:`InputError`."""
     if not failing:
         return
-    firsts = [(df.select(bad.fill_null(False).arg_true().first()).item(), col, why) for col, bad, why in failing]
+    firsts = [
+        (df.select(bad.fill_null(False).arg_true().first()).item(), col, why) for col, bad, why in failing
+    ]
     row, col, why = min(firsts, key=lambda t: t[0])
     raise InputError(str(df["_source"][row]), why, line=int(df["_line"][row]), field=col)
 
@@ -110,9 +114,7 @@ def _problems(df: pl.DataFrame, failing: list[tuple[str, pl.Expr, str]]) -> pl.D
 def credential_key(col: str = "provider_credential") -> pl.Expr:
     """The credential as the alias table spells it: upper case, the suffix after ``-`` or
     ``,`` dropped (``PMHNP-BC`` -> ``PMHNP``), dots and spaces removed (``Psy.D.``)."""
-    return (
-        pl.col(col).str.to_uppercase().str.replace(r"[-,].*$", "").str.replace_all(r"[.\s]", "")
-    )
+    return pl.col(col).str.to_uppercase().str.replace(r"[-,].*$", "").str.replace_all(r"[.\s]", "")
 
 
 def _blank_to_null(col: str) -> pl.Expr:

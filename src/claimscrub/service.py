@@ -235,23 +235,30 @@ def with_input_findings(
                 "claim_id",
                 "line_no",
                 # a code that cannot be read is not repeated (it may hold anything)
-                pl.when(pl.col("columns").str.contains(r"(^|, )cpt(,|$)")).then(pl.lit("")).otherwise("cpt").alias(
-                    "code"
-                ),
+                pl.when(pl.col("columns").str.contains(r"(^|, )cpt(,|$)"))
+                .then(pl.lit(""))
+                .otherwise("cpt")
+                .alias("code"),
                 pl.format(
                     "the line cannot be read ({}); claim not checked further",
                     pl.col("reason"),
                 ).alias("message"),
-                pl.format("Correct {} in the source system and check the claim again.", "columns").alias("fix"),
+                pl.format("Correct {} in the source system and check the claim again.", "columns").alias(
+                    "fix"
+                ),
             )
         )
     if "_in002" in raw.columns:
-        flagged = raw.select(pl.col("_in002").cast(pl.String)).with_row_index("_row").filter(
-            pl.col("_in002").is_not_null()
+        flagged = (
+            raw.select(pl.col("_in002").cast(pl.String))
+            .with_row_index("_row")
+            .filter(pl.col("_in002").is_not_null())
         )
         if flagged.height:
             parts.append(
-                flagged.join(lines.select("_row", "claim_id", "line_no", "cpt"), on="_row", how="left").select(
+                flagged.join(
+                    lines.select("_row", "claim_id", "line_no", "cpt"), on="_row", how="left"
+                ).select(
                     "_row",
                     pl.lit("IN002").alias("rule"),
                     pl.lit("error").alias("severity"),
@@ -267,7 +274,12 @@ def with_input_findings(
             )
     if not parts:
         return findings
-    extra = [p.select(pl.col("_row").cast(pl.UInt32), *[pl.col(c).cast(findings.schema[c]) for c in FINDING_COLUMNS]) for p in parts]
+    extra = [
+        p.select(
+            pl.col("_row").cast(pl.UInt32), *[pl.col(c).cast(findings.schema[c]) for c in FINDING_COLUMNS]
+        )
+        for p in parts
+    ]
     return pl.concat([findings, *extra], how="vertical").sort(["_row", "rule"], maintain_order=True)
 
 
@@ -287,7 +299,9 @@ def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl
     policies = policies_for(options)
     raw = _concat_raw([read_input(p, options.input_format, strict=options.strict) for p in paths])
     roster = read_roster(options.providers) if options.providers is not None else None
-    lines, _ = normalize_lines(raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict)
+    lines, _ = normalize_lines(
+        raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict
+    )
     return lines
 
 

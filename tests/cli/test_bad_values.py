@@ -48,7 +48,9 @@ def test_strict_stops_at_the_first_bad_line(tmp_path: Path) -> None:
 
 def test_malformed_code_is_in001_not_silence(tmp_path: Path) -> None:
     src = tmp_path / "b.csv"
-    src.write_text(HEADER + line("A", "P1", "2026-03-02", "90863-95", "") + line("B", "P2", "2026-03-02", "9083"))
+    src.write_text(
+        HEADER + line("A", "P1", "2026-03-02", "90863-95", "") + line("B", "P2", "2026-03-02", "9083")
+    )
     doc = json.loads(run("check", str(src), "--format", "json").stdout)
     assert [(f["claim_id"], f["rule"]) for f in doc["findings"]] == [("A", "IN001"), ("B", "IN001")]
     assert "90863-95" not in json.dumps(doc["findings"])
@@ -86,7 +88,9 @@ def test_empty_note_file_is_no_note(tmp_path: Path) -> None:
     notes.mkdir()
     (notes / "A.txt").write_text("  \n\t\n")
     src = tmp_path / "b.csv"
-    src.write_text(HEADER + line("A", "P1", "2026-03-02", "90834") + line("A", "P1", "2026-03-02", "90863", "", "PSYD"))
+    src.write_text(
+        HEADER + line("A", "P1", "2026-03-02", "90834") + line("A", "P1", "2026-03-02", "90863", "", "PSYD")
+    )
     doc = json.loads(run("check", str(src), "--notes", str(notes), "--format", "json").stdout)
     rules = {f["rule"] for f in doc["findings"]}
     assert "DC000" in rules and not rules & {"DC001", "DC004"}
@@ -95,7 +99,9 @@ def test_empty_note_file_is_no_note(tmp_path: Path) -> None:
 def test_aliases_in_user_policy_are_shown_and_used(tmp_path: Path) -> None:
     pol = tmp_path / "pol"
     pol.mkdir()
-    (pol / "acme.yaml").write_text("name: acme\naliases: [ACME-001, acme health]\nnot_covered: {codes: ['90834']}\n")
+    (pol / "acme.yaml").write_text(
+        "name: acme\naliases: [ACME-001, acme health]\nnot_covered: {codes: ['90834']}\n"
+    )
     src = tmp_path / "b.csv"
     src.write_text(HEADER + line("A", "P1", "2026-03-02", "90834").replace("commercial", "Acme Health"))
     doc = json.loads(run("check", str(src), "--policies", str(pol), "--format", "json").stdout)

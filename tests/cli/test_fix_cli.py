@@ -60,7 +60,10 @@ def test_fix_strict_bad_input_writes_nothing(tmp_path: Path) -> None:
 def test_fix_leaves_an_unreadable_claim_alone_and_fixes_the_rest(tmp_path: Path) -> None:
     src = write_csv(
         tmp_path / "in.csv",
-        [row(claim_id="A", units="lots", cpt="90837", minutes="45"), row(claim_id="B", patient_id="P2", cpt="90837", minutes="45")],
+        [
+            row(claim_id="A", units="lots", cpt="90837", minutes="45"),
+            row(claim_id="B", patient_id="P2", cpt="90837", minutes="45"),
+        ],
     )
     out = tmp_path / "fixed.csv"
     res = CliRunner().invoke(main, ["fix", str(src), "-o", str(out)])

@@ -35,7 +35,8 @@ NOTES = [
 ]
 DX = ["", "F33.1", "F41", "F33.1;F41.1", "Z00.00", "F41.1;X99"]
 COLUMNS = ["claim_id", "line_no", "patient_id", "service_date", "provider_npi", "provider_credential",
-           "provider_rx_authority", "cpt", "modifiers", "units", "minutes", "pos", "icd10", "note"]  # fmt: skip
+           "provider_rx_authority", "cpt", "modifiers", "units", "minutes", "pos", "icd10",
+           "note"]  # fmt: skip
 
 line_st = st.fixed_dictionaries(
     {

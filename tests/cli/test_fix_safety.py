@@ -11,11 +11,15 @@ from click.testing import CliRunner
 
 from claimscrub.cli import main
 
-COLS = ["claim_id", "patient_id", "service_date", "provider_npi", "provider_credential", "provider_rx_authority",
-        "cpt", "modifiers", "units", "minutes", "icd10", "note"]  # fmt: skip
-BASE = dict(patient_id="P1", service_date="2026-03-02", provider_npi="1234567893", provider_credential="MD",
-            provider_rx_authority="yes", cpt="90834", modifiers="", units="1", minutes="", icd10="", note="")  # fmt: skip
-NOTE = "Sertraline 100 mg: mood improved, no side effects, adherent. Continue sertraline. Psychotherapy 45 minutes."
+COLS = ["claim_id", "patient_id", "service_date", "provider_npi", "provider_credential",
+        "provider_rx_authority", "cpt", "modifiers", "units", "minutes", "icd10", "note"]  # fmt: skip
+BASE = dict(patient_id="P1", service_date="2026-03-02", provider_npi="1234567893",
+            provider_credential="MD", provider_rx_authority="yes", cpt="90834", modifiers="",
+            units="1", minutes="", icd10="", note="")  # fmt: skip
+NOTE = (
+    "Sertraline 100 mg: mood improved, no side effects, adherent. Continue sertraline. "
+    "Psychotherapy 45 minutes."
+)
 
 
 def csv_bytes(rows: list[dict], newline: str = "\n") -> bytes:
@@ -126,7 +130,8 @@ def test_recode_next_to_an_em_picks_the_addon(tmp_path: Path) -> None:
 
 def test_crlf_and_untouched_bytes_are_kept(tmp_path: Path) -> None:
     rows = [
-        {"claim_id": "A", "cpt": "90837", "minutes": "45", "icd10": "F33.1", "note": 'said "fine",\r\nthen left'},
+        {"claim_id": "A", "cpt": "90837", "minutes": "45", "icd10": "F33.1",
+         "note": 'said "fine",\r\nthen left'},
         {"claim_id": "B", "patient_id": "P2", "cpt": "90834", "minutes": "45", "icd10": "F33.1"},
     ]  # fmt: skip
     data = csv_bytes(rows, newline="\r\n")

@@ -200,7 +200,9 @@ def test_no_patient_data_in_logs(app, api_key, caplog) -> None:  # type: ignore[
 def test_cli_errors_name_the_field_not_the_value(tmp_path: Path) -> None:
     p = tmp_path / "b.csv"
     p.write_bytes(rows_csv([{**_row("C1"), "service_date": PHI["patient_id"], "units": PHI["claim_id"]}]))
-    proc = subprocess.run([str(BIN), "check", "--strict", str(p)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(BIN), "check", "--strict", str(p)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert str(p) in proc.stderr and "field" in proc.stderr
     assert PHI["patient_id"] not in proc.stderr and PHI["claim_id"] not in proc.stderr

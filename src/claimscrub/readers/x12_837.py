@@ -444,7 +444,9 @@ class _Reader:
                     els = seg.split(e)
                     count = n - st_start + 1
                     if not _count_is(_el(els, 1), count):
-                        self.envelope(n, sid, f"SE01 segment count is wrong (counted {count})", "SE01", st_row)
+                        self.envelope(
+                            n, sid, f"SE01 segment count is wrong (counted {count})", "SE01", st_row
+                        )
                     if _el(els, 2) != st_ctrl:
                         self.envelope(n, sid, "SE02 does not match ST02", "SE02", st_row)
                 in_st = False

@@ -22,9 +22,8 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
             for row in group.iter_rows(named=True):
                 sev = row["severity"]
                 tag = f"{COLORS[sev]}{sev:<7}{RESET}" if color else f"{sev:<7}"
-                out.append(
-                    f"  line {row['line_no']!s:<3} {row['code'] or '':<6} {tag} {row['rule']}  {row['message']}"
-                )
+                code = row["code"] or ""  # IN001 does not repeat a code it could not read
+                out.append(f"  line {row['line_no']!s:<3} {code:<6} {tag} {row['rule']}  {row['message']}")
                 out.append(f"{'':17}fix: {row['fix']}")
             out.append("")
     s = result.summary
