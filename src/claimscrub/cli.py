@@ -146,8 +146,9 @@ def check(  # type: ignore[no-untyped-def]
 
 def warn_ignored(result) -> None:  # type: ignore[no-untyped-def]
     """A column the spec does not name is ignored: say so, so a typo (``minuts``) is seen."""
-    if result.ignored_columns:
-        names = ", ".join(result.ignored_columns)
+    ignored = getattr(result, "ignored_columns", None)  # the streaming engine does not list them
+    if ignored:
+        names = ", ".join(ignored)
         click.echo(f"claimscrub: warning: ignored column(s) not in the input spec: {names}", err=True)
 
 

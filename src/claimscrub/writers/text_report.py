@@ -31,8 +31,8 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
         f"{s['claims']} claims, {s['lines']} lines: {s['errors']} errors, "
         f"{s['warnings']} warnings, {s['infos']} infos"
     )
-    if result.ignored_columns:
-        out.append("ignored column(s) not in the input spec: " + ", ".join(result.ignored_columns))
+    if ignored := getattr(result, "ignored_columns", None):
+        out.append("ignored column(s) not in the input spec: " + ", ".join(ignored))
     if f.height:
         counts = f.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
         out.append("by rule: " + ", ".join(f"{r} {n}" for r, n in counts.iter_rows()))
