@@ -333,10 +333,19 @@ def records_frame(records: Sequence[Mapping[str, object]], source: str = "reques
     )
 
 
+def unknown_keys(records: Sequence[Mapping[str, object]], limit: int = 50) -> list[str]:
+    """Keys of API lines that are not §1 columns (a misspelled ``minuts``): ignored, listed."""
+    known = set(INPUT_COLUMNS) | KNOWN_EXTRA_COLUMNS
+    keys = {str(k)[:64] for rec in records if isinstance(rec, Mapping) for k in rec if k not in known}
+    return sorted(keys)[:limit]
+
+
 def check_records(
     records: Sequence[Mapping[str, object]], options: CheckOptions | None = None
 ) -> CheckResult:
-    return check_raw(records_frame(records), options)
+    result = check_raw(records_frame(records), options)
+    result.ignored_columns = unknown_keys(records)
+    return result
 
 
 def findings_json(result: CheckResult) -> dict[str, object]:
@@ -465,6 +474,7 @@ def _check_together(
         a = int(f_rows.search_sorted(start, side="left"))
         b = int(f_rows.search_sorted(start + n, side="left"))
         one = CheckResult(lines.slice(start, n), findings.slice(a, b - a), result.policies)
+        one.ignored_columns = unknown_keys(requests[i])
         one.money = money.get(i)
         if whatif is not None and (one.findings["rule"] == "PV003").any():
             one.whatif = whatif.filter(pl.col("_req") == i).drop("_req")

@@ -133,3 +133,14 @@ def test_api_path_reports_in001_too() -> None:
     ]  # fmt: skip
     rules = [(f["claim_id"], f["rule"]) for f in check_records(lines).findings.to_dicts()]
     assert rules == [("A", "IN001")]
+
+
+def test_api_lines_list_unknown_keys_alone_and_batched() -> None:
+    from claimscrub.service import check_many
+
+    line = {"claim_id": "A", "patient_id": "P", "service_date": "2026-03-02", "provider_npi": "1234567893",
+            "cpt": "90834", "minuts": "45"}  # fmt: skip
+    assert check_records([line]).summary["ignored_columns"] == ["minuts"]
+    docs = check_many([[line], [{k: v for k, v in line.items() if k != "minuts"}]])
+    assert docs[0]["summary"]["ignored_columns"] == ["minuts"]
+    assert "ignored_columns" not in docs[1]["summary"]

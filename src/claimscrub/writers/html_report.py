@@ -157,7 +157,7 @@ def render_html(result: CheckResult, *, extra_sections: str = "") -> str:
         "<title>claimscrub report</title><style>" + STYLE + "</style></head><body>"
         "<header><h1>Claim check report</h1>"
         f"<p>{escape(inputs)} · {escape(when)}</p></header><main>"
-        f"<div class='cards'>{_cards(result)}</div>{ignored_html(getattr(result, "ignored_columns", []))}"
+        f"<div class='cards'>{_cards(result)}</div>{ignored_html(getattr(result, 'ignored_columns', []))}"
         f"{_money(result)}{extra_sections}"
         f"<h2>Findings by rule</h2>{_by_rule(result.findings)}{_by_claim(result.findings)}"
         "</main><footer>claimscrub "
