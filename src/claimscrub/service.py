@@ -387,6 +387,8 @@ def _batchable(records: object) -> bool:
             v = rec.get(c)
             if v is not None and BATCH_SEP in str(v):
                 return False
+        if any(v is None or not str(v).strip() for v in (rec.get(c) for c in _ISOLATE)):
+            return False  # a blank claim or patient id (IN001) cannot carry the request tag
     return True
 
 
