@@ -105,7 +105,12 @@ def _parse_cached(path: Path, known: frozenset[str], _mtime: int) -> Policy:
     for rule, sev in severity.items():
         if sev not in SEVERITIES:
             raise PolicyError(f"{path}: severity of {rule} must be one of {', '.join(SEVERITIES)}")
-    listed = [*(raw.get("aliases") or []), *(raw.get("match") or [])]
+    listed: list[object] = []
+    for key in ("aliases", "match"):
+        value = raw.get(key) or []
+        if not isinstance(value, (str, int, list)):
+            raise PolicyError(f"{path}: {key} must be a list of payer ids")
+        listed += [value] if isinstance(value, (str, int)) else value  # one alias may stand alone
     if not all(isinstance(a, (str, int)) for a in listed):
         raise PolicyError(f"{path}: aliases must be a list of payer ids")
     match = tuple(str(m).strip().lower() for m in listed if str(m).strip())
