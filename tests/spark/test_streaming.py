@@ -78,7 +78,13 @@ def test_random_batches(batch) -> None:  # type: ignore[no-untyped-def]
 def test_two_spellings_of_a_date_are_one_encounter(tmp_path: Path) -> None:
     """The partition key reads ``3/2/2026`` as ``2026-03-02`` (as normalize does): the copy
     across files and spellings is still a duplicate, and IN001 lines match too."""
-    base = {"patient_id": "P", "provider_npi": "1234567893", "cpt": "90834", "minutes": "45", "icd10": "F33.1"}
+    base = {
+        "patient_id": "P",
+        "provider_npi": "1234567893",
+        "cpt": "90834",
+        "minutes": "45",
+        "icd10": "F33.1",
+    }
     a = [{**base, "claim_id": f"A{i}", "service_date": "3/2/2026", "patient_id": f"P{i}"} for i in range(6)]
     b = [{**base, "claim_id": f"B{i}", "service_date": "2026-03-02", "patient_id": f"P{i}"} for i in range(6)]
     b[2]["units"] = "x"
