@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import click
-import polars as pl
 
 from claimscrub.errors import InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR
@@ -93,6 +92,11 @@ check_options = [
         callback=_set_input_limit,
         help=f"Refuse an input larger than this (MiB; default ${MAX_INPUT_ENV} or {DEFAULT_MAX_INPUT_MB}).",
     ),
+    click.option(
+        "--strict",
+        is_flag=True,
+        help="Stop at the first unreadable value (exit 2) instead of reporting IN001 and going on.",
+    ),
 ]
 
 
@@ -102,11 +106,15 @@ def with_check_options(fn):  # type: ignore[no-untyped-def]
     return fn
 
 
-def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no-untyped-def]
+def _options(notes_dir, providers, policy_dir, input_format, strict=False):  # type: ignore[no-untyped-def]
     from claimscrub.service import CheckOptions
 
     return CheckOptions(
-        notes_dir=notes_dir, providers=providers, policy_dir=policy_dir, input_format=input_format
+        notes_dir=notes_dir,
+        providers=providers,
+        policy_dir=policy_dir,
+        input_format=input_format,
+        strict=strict,
     )
 
 
@@ -128,8 +136,8 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
     "--db", metavar="URL", help="Database for --store (default: $CLAIMSCRUB_DB or ./claimscrub.db)."
 )
 def check(  # type: ignore[no-untyped-def]
-    inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, spark_master,
-    exit_zero, store, db,
+    inputs, sample, notes_dir, providers, policy_dir, input_format, strict, fmt, output, engine,
+    spark_master, exit_zero, store, db,
 ):  # fmt: skip
     """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
     from claimscrub.progress import Progress
@@ -138,7 +146,7 @@ def check(  # type: ignore[no-untyped-def]
     paths = _inputs(inputs, sample)
     if engine != "embedded" and any(is_stdin(p) for p in paths):
         raise click.UsageError(f"'-' (stdin) is read by the embedded engine, not --engine {engine}")
-    options = _options(notes_dir, providers, policy_dir, input_format)
+    options = _options(notes_dir, providers, policy_dir, input_format, strict)
     with Progress("checking") as progress:
         if engine == "spark":
             from claimscrub.engine.spark import check_paths_spark
@@ -156,10 +164,19 @@ def check(  # type: ignore[no-untyped-def]
         progress.update(f"writing {fmt}")
         to_terminal = (output is None or is_stdout(output)) and sys.stdout.isatty()
         text = render(result, fmt, color=to_terminal)
+    warn_ignored(result)
     emit(text, output)
     if store:
         click.echo(stored, err=True)
     sys.exit(0 if exit_zero else result.exit_code)
+
+
+def warn_ignored(result) -> None:  # type: ignore[no-untyped-def]
+    """A column the spec does not name is ignored: say so, so a typo (``minuts``) is seen."""
+    ignored = getattr(result, "ignored_columns", None)  # the streaming engine does not list them
+    if ignored:
+        names = ", ".join(ignored)
+        click.echo(f"claimscrub: warning: ignored column(s) not in the input spec: {names}", err=True)
 
 
 def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
@@ -190,39 +207,30 @@ def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
 @click.option(
     "--changes", type=click.Path(path_type=Path), help="Also write the change list (CSV; - = stdout)."
 )
-def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, changes):  # type: ignore[no-untyped-def]
-    """Write a corrected claim file applying only safe fixes, and list each change."""
-    from claimscrub.fixer import apply_to_raw, describe_changes, plan_fixes
+def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, strict, output, changes):  # type: ignore[no-untyped-def]
+    """Write a corrected claim file applying only safe fixes, and list each change.
+
+    A fix is applied only when checking the fixed file shows no finding the original did
+    not have and no claim loses its note or a diagnosis; untouched bytes stay as they were."""
+    from claimscrub.fix_io import fix_files
+    from claimscrub.fixer import describe_changes
     from claimscrub.service import check_paths, detect_format
     from claimscrub.writers.csv_report import neutralize_formulas
 
     paths = _inputs(inputs, sample)
     if is_stdout(output) and is_stdout(changes):
         raise click.UsageError("--output and --changes cannot both be stdout")
-    result = check_paths(paths, _options(notes_dir, providers, policy_dir, input_format))
-    plan = plan_fixes(result)
+    options = _options(notes_dir, providers, policy_dir, input_format, strict)
     fmt = input_format or detect_format(paths[0])
-    if fmt == "x12":
-        if len(paths) != 1:
-            raise click.UsageError("fix writes one corrected 837P: give one X12 file")
-        from claimscrub.fixer import x12_changes
-        from claimscrub.writers.x12_837 import corrected_bytes
-
-        edits = x12_changes(result, plan)
-        plan = plan.join(
-            result.lines.select("_row", "_line").filter(
-                pl.col("_line").is_in([c.segment_index for c in edits])
-            ),
-            on="_row",
-            how="semi",
-        )
-        corrected: str | bytes = corrected_bytes(paths[0], edits)
-    elif fmt == "csv":
-        corrected = neutralize_formulas(apply_to_raw(result.raw, plan)).write_csv()
-    else:
+    if fmt == "x12" and len(paths) != 1:
+        raise click.UsageError("fix writes one corrected 837P: give one X12 file")
+    if fmt not in ("x12", "csv"):
         raise click.UsageError(f"fix writes CSV or X12 837P; {fmt} input is checked, not rewritten")
-    listed = describe_changes(result, plan)
-    outputs: list[tuple[Path, str | bytes]] = [(output, corrected)]
+    result = check_paths(paths, options)
+    warn_ignored(result)
+    plan, fixed = fix_files(paths, fmt, result, options)
+    listed = describe_changes(result, plan.changes)
+    outputs: list[tuple[Path, str | bytes]] = [(output, fixed)]
     if changes is not None:
         outputs.append((changes, neutralize_formulas(listed).write_csv()))
     write_outputs(outputs)  # both or neither
@@ -231,10 +239,10 @@ def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, output, 
         click.echo(
             f"claim {row['claim_id']} line {row['line_no']}: {row['rule']} {row['change']}", err=to_stderr
         )
-    remaining = result.findings.join(plan.select("_row", "rule"), on=["_row", "rule"], how="anti")
+    remaining = plan.after.findings.height if plan.after is not None else result.findings.height
     click.echo(
         f"{listed.height} change(s) written to {'stdout' if is_stdout(output) else output}; "
-        f"{remaining.height} finding(s) left as suggestions (claimscrub check shows them)",
+        f"{remaining} finding(s) left as suggestions (claimscrub check shows them)",
         err=to_stderr,
     )
 
@@ -284,7 +292,7 @@ def payers(policy_dir: Path | None, fmt: str, names: tuple[str, ...]) -> None:
         d = p.to_dict()
         click.echo(f"{p.name}: {p.description}")
         click.echo(f"  file:        {d['file']}")
-        click.echo(f"  matches:     {', '.join(p.match)}")
+        click.echo(f"  aliases:     {', '.join(p.aliases) or '-'}")
         click.echo(f"  not covered: {', '.join(d['not_covered']) or '-'}")
         sev = ", ".join(f"{k} -> {v}" for k, v in d["severity"].items())
         click.echo(f"  severity:    {sev or '-'}")

@@ -2,8 +2,9 @@
 
 A policy says which codes the payer does not pay, which rules it treats more or less
 severely, which rules it switches off, and (for pricing) its fee schedule. Lines pick
-their policy by the ``payer`` column, case-insensitively, through each policy's ``match``
-list; anything else uses ``commercial``.
+their policy by the ``payer`` column, case-insensitively: the policy's name or one of its
+``aliases`` (``match`` is the older spelling of the same list); anything else uses
+``commercial``. One payer id may belong to one policy only.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SEVERITIES = ("error", "warning", "info")
 ALLOWED_KEYS = {
     "name",
     "description",
+    "aliases",
     "match",
     "not_covered",
     "severity",
@@ -45,11 +47,17 @@ class Policy:
     source: str = ""
     path: str = ""
 
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The payer ids besides the policy's own name that select it."""
+        return tuple(m for m in self.match if m != self.name)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "description": self.description,
             "match": list(self.match),
+            "aliases": list(self.aliases),
             "not_covered": sorted(self.not_covered_codes),
             "severity": dict(sorted(self.severity.items())),
             "disabled": sorted(self.disabled),
@@ -118,7 +126,15 @@ def _parse_cached(path: Path, known: frozenset[str], _mtime: int) -> Policy:
     for rule, sev in severity.items():
         if sev not in SEVERITIES:
             raise PolicyError(f"{path}: severity of {rule} must be one of {', '.join(SEVERITIES)}")
-    match = tuple(str(m).lower() for m in (raw.get("match") or [])) or (name,)
+    listed: list[object] = []
+    for key in ("aliases", "match"):
+        value = raw.get(key) or []
+        if not isinstance(value, (str, int, list)):
+            raise PolicyError(f"{path}: {key} must be a list of payer ids")
+        listed += [value] if isinstance(value, (str, int)) else value  # one alias may stand alone
+    if not all(isinstance(a, (str, int)) for a in listed):
+        raise PolicyError(f"{path}: aliases must be a list of payer ids")
+    match = tuple(str(m).strip().lower() for m in listed if str(m).strip())
     return Policy(
         name=name,
         description=str(raw.get("description") or ""),
@@ -146,7 +162,21 @@ def load_policies(user_dir: Path | None, rule_ids: Iterable[str]) -> dict[str, P
                 continue
             pol = _parse(path, ids)
             out[pol.name] = pol
+    check_aliases(out)
     return out
+
+
+def check_aliases(policies: dict[str, Policy]) -> None:
+    """A payer id (a policy's name or alias) may select one policy only."""
+    owner: dict[str, Policy] = {}
+    for pol in policies.values():
+        for payer in pol.match:
+            other = owner.setdefault(payer, pol)
+            if other is not pol:
+                raise PolicyError(
+                    f"payer id {payer!r} is claimed by two policies: {other.name} ({other.path}) "
+                    f"and {pol.name} ({pol.path}); keep it in one"
+                )
 
 
 def payer_table(policies: dict[str, Policy]) -> dict[str, str]:

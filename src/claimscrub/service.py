@@ -17,8 +17,8 @@ import polars as pl
 from claimscrub.engine.rule import all_rules, rule_ids
 from claimscrub.engine.runner import run_rules
 from claimscrub.errors import InputError
-from claimscrub.model import INPUT_COLUMNS
-from claimscrub.normalize import normalize
+from claimscrub.model import FINDING_COLUMNS, INPUT_COLUMNS
+from claimscrub.normalize import normalize_lines
 from claimscrub.policies import Policy, load_policies, payer_table
 from claimscrub.readers.csv_reader import read_csv_bytes, read_roster
 from claimscrub.readers.source import MAX_NOTE_BYTES, is_stdin, read_bounded, read_regular, source_name
@@ -34,6 +34,7 @@ class CheckOptions:
     input_format: str | None = None  # csv | x12 | fhir; None = detect from content
     read_notes: bool = True
     price: bool = True  # expected payment per line and money at risk
+    strict: bool = False  # stop at the first unreadable value (exit 2) instead of IN001
 
 
 @dataclass
@@ -47,6 +48,7 @@ class CheckResult:
     prices: pl.DataFrame | None = None  # _row, expected_payment, price_status, price_basis
     money: dict | None = None  # claimscrub.pricing.money_at_risk
     whatif: pl.DataFrame | None = None  # claimscrub.pricing.crosswalk_whatif
+    ignored_columns: list[str] = field(default_factory=list)  # input columns §1 does not name
 
     @property
     def summary(self) -> dict[str, object]:
@@ -58,6 +60,8 @@ class CheckResult:
             "warnings": int((sev == "warning").sum()),
             "infos": int((sev == "info").sum()),
         }
+        if self.ignored_columns:
+            out["ignored_columns"] = list(self.ignored_columns)
         if self.money is not None:
             from claimscrub.pricing import jsonable
 
@@ -82,11 +86,12 @@ def detect_format(path: Path) -> str:
     return detect(path)
 
 
-def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:
+def read_input(path: Path, input_format: str | None = None, *, strict: bool = False) -> pl.DataFrame:
     """One input file (``-`` = stdin) as a raw frame (format detected from the content).
 
     The input is read once, within the input limit (``readers/source.py``), so a FIFO or
-    stdin works and an endless device stops with a message."""
+    stdin works and an endless device stops with a message. An X12 envelope error is IN002
+    (``_in002`` column), or with ``strict`` an :class:`InputError`."""
     from claimscrub.readers.detect import detect_format_data
 
     if not is_stdin(path) and not path.exists():
@@ -99,7 +104,7 @@ def read_input(path: Path, input_format: str | None = None) -> pl.DataFrame:
     if fmt == "x12":
         from claimscrub.readers.x12_837 import read_837_bytes
 
-        return read_837_bytes(data, name)
+        return read_837_bytes(data, name, report_envelope=not strict)
     if fmt == "fhir":
         from claimscrub.readers.fhir import read_fhir_bytes
 
@@ -139,8 +144,9 @@ def attach_notes_dir(lines: pl.DataFrame, notes_dir: Path) -> pl.DataFrame:
         if path is None or path.resolve().parent != root:
             continue
         data = read_regular(path, what="note", limit=MAX_NOTE_BYTES)  # None: a folder, FIFO, device
-        if data is not None:
-            texts[claim_id] = data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace") if data is not None else ""
+        if text.strip():  # an empty or whitespace-only note file is no note
+            texts[claim_id] = text
     if not texts:
         return lines
     found = pl.DataFrame(
@@ -176,15 +182,111 @@ def check_raw(
     policies = policies if policies is not None else policies_for(options)
     if roster is None and options.providers is not None:
         roster = read_roster(options.providers)
-    lines = normalize(raw, payer_policies=payer_table(policies), roster=roster)
+    lines, problems = normalize_lines(
+        raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict
+    )
     if options.notes_dir is not None:
         lines = attach_notes_dir(lines, options.notes_dir)
-    facts = note_facts_for(lines) if options.read_notes else None
-    findings = run_rules(lines, policies, rules=all_rules(), note_facts=facts)
+    checked, unchecked_claims = readable_lines(lines, problems)
+    facts = note_facts_for(checked) if options.read_notes else None
+    findings = run_rules(checked, policies, rules=all_rules(), note_facts=facts)
+    findings = with_input_findings(findings, lines, problems, unchecked_claims, raw)
     result = CheckResult(lines, findings, policies, list(inputs), facts, raw)
+    result.ignored_columns = ignored_columns(raw)
     if options.price:
         add_money(result)
     return result
+
+
+#: Reader columns that are not §1 columns but are read (roster pricing, X12/FHIR ICD-9 flag).
+KNOWN_EXTRA_COLUMNS = frozenset({"locality", "dx_qualifier_icd9"})
+
+
+def ignored_columns(raw: pl.DataFrame) -> list[str]:
+    """Input columns the spec does not name: ignored, and shown so a typo is visible."""
+    known = set(INPUT_COLUMNS) | KNOWN_EXTRA_COLUMNS
+    return [c for c in raw.columns if c not in known and not c.startswith("_")]
+
+
+def readable_lines(lines: pl.DataFrame, problems: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """The lines the rules read (every readable line: a claim left unchecked by IN001 still
+    counts in its encounters) and the claims whose findings are dropped (docs/input.md)."""
+    if problems.height == 0:
+        return lines, pl.Series("claim_id", [], pl.String)
+    bad = pl.col("_row").is_in(problems["_row"].implode())
+    unchecked = lines.filter(bad)["claim_id"].unique()
+    return lines.filter(~bad), unchecked
+
+
+def with_input_findings(
+    findings: pl.DataFrame,
+    lines: pl.DataFrame,
+    problems: pl.DataFrame,
+    unchecked_claims: pl.Series,
+    raw: pl.DataFrame,
+) -> pl.DataFrame:
+    """Rule findings less those of unchecked claims, plus IN001 (unreadable line) and IN002
+    (X12 envelope error, from the reader's ``_in002`` column)."""
+    parts = []
+    if unchecked_claims.len():
+        keep = ~pl.col("claim_id").is_in(unchecked_claims.drop_nulls().implode())
+        if unchecked_claims.null_count():
+            keep = keep & pl.col("claim_id").is_not_null()
+        findings = findings.filter(keep.fill_null(False))
+        parts.append(
+            problems.join(lines.select("_row", "claim_id", "line_no", "cpt"), on="_row", how="left").select(
+                "_row",
+                pl.lit("IN001").alias("rule"),
+                pl.lit("error").alias("severity"),
+                "claim_id",
+                "line_no",
+                # a code that cannot be read is not repeated (it may hold anything)
+                pl.when(pl.col("columns").str.contains(r"(^|, )cpt(,|$)"))
+                .then(pl.lit(""))
+                .otherwise("cpt")
+                .alias("code"),
+                pl.format(
+                    "the line cannot be read ({}); claim not checked further",
+                    pl.col("reason"),
+                ).alias("message"),
+                pl.format("Correct {} in the source system and check the claim again.", "columns").alias(
+                    "fix"
+                ),
+            )
+        )
+    if "_in002" in raw.columns:
+        flagged = (
+            raw.select(pl.col("_in002").cast(pl.String))
+            .with_row_index("_row")
+            .filter(pl.col("_in002").is_not_null())
+        )
+        if flagged.height:
+            parts.append(
+                flagged.join(
+                    lines.select("_row", "claim_id", "line_no", "cpt"), on="_row", how="left"
+                ).select(
+                    "_row",
+                    pl.lit("IN002").alias("rule"),
+                    pl.lit("error").alias("severity"),
+                    "claim_id",
+                    "line_no",
+                    pl.col("cpt").alias("code"),
+                    pl.col("_in002").alias("message"),
+                    pl.lit(
+                        "Correct the X12 envelope (counts and control numbers) in the software that "
+                        "wrote the file, or the receiver's 999 rejects it."
+                    ).alias("fix"),
+                )
+            )
+    if not parts:
+        return findings
+    extra = [
+        p.select(
+            pl.col("_row").cast(pl.UInt32), *[pl.col(c).cast(findings.schema[c]) for c in FINDING_COLUMNS]
+        )
+        for p in parts
+    ]
+    return pl.concat([findings, *extra], how="vertical").sort(["_row", "rule"], maintain_order=True)
 
 
 def add_money(result: CheckResult) -> None:
@@ -201,15 +303,18 @@ def load_lines(paths: Sequence[Path], options: CheckOptions | None = None) -> pl
     """Read and normalize input files (no rules): the canonical frame."""
     options = options or CheckOptions()
     policies = policies_for(options)
-    raw = _concat_raw([read_input(p, options.input_format) for p in paths])
+    raw = _concat_raw([read_input(p, options.input_format, strict=options.strict) for p in paths])
     roster = read_roster(options.providers) if options.providers is not None else None
-    return normalize(raw, payer_policies=payer_table(policies), roster=roster)
+    lines, _ = normalize_lines(
+        raw, payer_policies=payer_table(policies), roster=roster, strict=options.strict
+    )
+    return lines
 
 
 def check_paths(paths: Sequence[Path], options: CheckOptions | None = None) -> CheckResult:
     options = options or CheckOptions()
     policies = policies_for(options)
-    frames = [read_input(p, options.input_format) for p in paths]
+    frames = [read_input(p, options.input_format, strict=options.strict) for p in paths]
     raw = _concat_raw(frames)
     return check_raw(raw, options, policies=policies, inputs=[str(p) for p in paths])
 
@@ -234,10 +339,19 @@ def records_frame(records: Sequence[Mapping[str, object]], source: str = "reques
     )
 
 
+def unknown_keys(records: Sequence[Mapping[str, object]], limit: int = 50) -> list[str]:
+    """Keys of API lines that are not §1 columns (a misspelled ``minuts``): ignored, listed."""
+    known = set(INPUT_COLUMNS) | KNOWN_EXTRA_COLUMNS
+    keys = {str(k)[:64] for rec in records if isinstance(rec, Mapping) for k in rec if k not in known}
+    return sorted(keys)[:limit]
+
+
 def check_records(
     records: Sequence[Mapping[str, object]], options: CheckOptions | None = None
 ) -> CheckResult:
-    return check_raw(records_frame(records), options)
+    result = check_raw(records_frame(records), options)
+    result.ignored_columns = unknown_keys(records)
+    return result
 
 
 def findings_json(result: CheckResult) -> dict[str, object]:
@@ -279,6 +393,8 @@ def _batchable(records: object) -> bool:
             v = rec.get(c)
             if v is not None and BATCH_SEP in str(v):
                 return False
+        if any(v is None or not str(v).strip() for v in (rec.get(c) for c in _ISOLATE)):
+            return False  # a blank claim or patient id (IN001) cannot carry the request tag
     return True
 
 
@@ -366,6 +482,7 @@ def _check_together(
         a = int(f_rows.search_sorted(start, side="left"))
         b = int(f_rows.search_sorted(start + n, side="left"))
         one = CheckResult(lines.slice(start, n), findings.slice(a, b - a), result.policies)
+        one.ignored_columns = unknown_keys(requests[i])
         one.money = money.get(i)
         if whatif is not None and (one.findings["rule"] == "PV003").any():
             one.whatif = whatif.filter(pl.col("_req") == i).drop("_req")

@@ -69,29 +69,54 @@ def test_error_finding_exits_one_and_text_groups_by_claim(tmp_path: Path) -> Non
     assert "claim C1" in res.output and "AO001" in res.output and "fix:" in res.output
 
 
-@pytest.mark.parametrize(
-    ("column", "value", "field"),
-    [
-        ("service_date", "03/02/2026", "service_date"),
-        ("service_date", "2026-02-30", "service_date"),
-        ("units", "two", "units"),
-        ("minutes", "4x", "minutes"),
-        ("provider_credential", "WIZARD", "provider_credential"),
-        ("provider_rx_authority", "maybe", "provider_rx_authority"),
-    ],
-)
-def test_bad_value_exits_two_naming_file_line_field(
+BAD_VALUES = [
+    ("service_date", "13/02/2026", "service_date"),
+    ("service_date", "2026-02-30", "service_date"),
+    ("units", "two", "units"),
+    ("minutes", "4x", "minutes"),
+    ("cpt", "90863-95", "cpt"),
+    ("provider_rx_authority", "maybe", "provider_rx_authority"),
+]
+
+
+@pytest.mark.parametrize(("column", "value", "field"), BAD_VALUES)
+def test_strict_bad_value_exits_two_naming_file_line_field(
     tmp_path: Path, column: str, value: str, field: str
 ) -> None:
     bad = GOOD.copy()
     bad[HEADER.index(column)] = value
     src = write_csv(tmp_path / "in.csv", [GOOD, GOOD, bad])
     out = tmp_path / "report.json"
-    res = run("check", str(src), "--format", "json", "--output", str(out))
+    res = run("check", "--strict", str(src), "--format", "json", "--output", str(out))
     assert res.exit_code == 2
     assert str(src) in res.output and "line 4" in res.output and f"field {field}" in res.output
+    assert value not in res.output
     assert not out.exists()
     assert not list(tmp_path.glob(".report.json*"))  # no temp file left behind
+
+
+@pytest.mark.parametrize(("column", "value", "field"), BAD_VALUES)
+def test_bad_value_is_in001_naming_the_column(tmp_path: Path, column: str, value: str, field: str) -> None:
+    bad = GOOD.copy()
+    bad[HEADER.index(column)] = value
+    bad[0] = "C9"
+    src = write_csv(tmp_path / "in.csv", [GOOD, bad])
+    res = run("check", str(src), "--format", "json")
+    assert res.exit_code == 1
+    found = json.loads(res.stdout)["findings"]
+    assert [(f["claim_id"], f["rule"]) for f in found] == [("C9", "IN001")]
+    assert field in found[0]["message"] and value not in json.dumps(found)
+
+
+@pytest.mark.parametrize(("column", "value"), [("service_date", "03/02/2026"), ("service_date", "3/2/2026"),
+                                                ("provider_credential", "WIZARD"),
+                                                ("provider_credential", "PMHNP-BC"),
+                                                ("provider_rx_authority", "Y")])  # fmt: skip
+def test_values_a_real_export_holds_are_read(tmp_path: Path, column: str, value: str) -> None:
+    row = GOOD.copy()
+    row[HEADER.index(column)] = value
+    res = run("check", str(write_csv(tmp_path / "in.csv", [row])))
+    assert res.exit_code == 0, res.output
 
 
 def test_missing_required_column(tmp_path: Path) -> None:
@@ -106,8 +131,10 @@ def test_unreadable_and_ragged_files(tmp_path: Path) -> None:
     assert run("check", str(tmp_path / "nope.csv")).exit_code == 2
     ragged = tmp_path / "r.csv"
     ragged.write_text(",".join(HEADER) + "\n" + ",".join(GOOD) + "\n" + "C2,1,P2\n")
-    res = run("check", str(ragged))
+    res = run("check", "--strict", str(ragged))
     assert res.exit_code == 2 and "line 3" in res.output
+    short = json.loads(run("check", str(ragged), "--format", "json").stdout)["findings"]
+    assert [(f["claim_id"], f["rule"]) for f in short] == [("C2", "IN001")]  # the rest is checked
     binary = tmp_path / "b.csv"
     binary.write_bytes(b"claim_id,cpt\n\xff\xfe\x00bad\n")
     assert run("check", str(binary)).exit_code == 2
@@ -116,8 +143,11 @@ def test_unreadable_and_ragged_files(tmp_path: Path) -> None:
 def test_error_message_does_not_echo_patient_values(tmp_path: Path) -> None:
     bad = GOOD.copy()
     bad[HEADER.index("service_date")] = "SECRET-PATIENT-Jane-Doe"
-    res = run("check", str(write_csv(tmp_path / "in.csv", [bad])))
+    res = run("check", "--strict", str(write_csv(tmp_path / "in.csv", [bad])))
     assert res.exit_code == 2 and "Jane" not in res.output
+    for fmt in ("text", "json", "csv", "html", "sarif"):
+        res = run("check", str(tmp_path / "in.csv"), "--format", fmt)
+        assert res.exit_code == 1 and "IN001" in res.output and "Jane" not in res.output
 
 
 def test_multiline_note_line_numbers(tmp_path: Path) -> None:
@@ -125,7 +155,7 @@ def test_multiline_note_line_numbers(tmp_path: Path) -> None:
     good = [*GOOD, "line one\nline two\nline three"]
     bad = GOOD.copy()
     bad[HEADER.index("units")] = "x"
-    res = run("check", str(write_csv(tmp_path / "in.csv", [good, [*bad, ""]], header)))
+    res = run("check", "--strict", str(write_csv(tmp_path / "in.csv", [good, [*bad, ""]], header)))
     assert res.exit_code == 2 and "line 5" in res.output
 
 

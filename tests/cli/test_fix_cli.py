@@ -50,8 +50,24 @@ def test_fix_applies_safe_fixes_only(tmp_path: Path) -> None:
     assert '"DU001"' not in recheck.output and '"AO001"' in recheck.output
 
 
-def test_fix_bad_input_writes_nothing(tmp_path: Path) -> None:
+def test_fix_strict_bad_input_writes_nothing(tmp_path: Path) -> None:
     src = write_csv(tmp_path / "in.csv", [row(units="lots")])
     out = tmp_path / "fixed.csv"
-    res = CliRunner().invoke(main, ["fix", str(src), "-o", str(out)])
+    res = CliRunner().invoke(main, ["fix", "--strict", str(src), "-o", str(out)])
     assert res.exit_code == 2 and not out.exists()
+
+
+def test_fix_leaves_an_unreadable_claim_alone_and_fixes_the_rest(tmp_path: Path) -> None:
+    src = write_csv(
+        tmp_path / "in.csv",
+        [
+            row(claim_id="A", units="lots", cpt="90837", minutes="45"),
+            row(claim_id="B", patient_id="P2", cpt="90837", minutes="45"),
+        ],
+    )
+    out = tmp_path / "fixed.csv"
+    res = CliRunner().invoke(main, ["fix", str(src), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "claim B line 1: PT002 code 90837 -> 90834" in res.output and "claim A" not in res.output
+    before, after = src.read_bytes().splitlines(), out.read_bytes().splitlines()
+    assert after[:2] == before[:2] and after[2] != before[2]

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from claimscrub.engine.streaming import check_paths_streaming, encounter_components
 from claimscrub.errors import InputError
 from claimscrub.service import CheckOptions, check_paths
-from tests.spark.batches import batch_st, canon, rows, write_files
+from tests.spark.batches import batch_st, canon, rows, write_csv, write_files
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "gen_batch.py"
 
@@ -73,3 +73,23 @@ def test_random_batches(batch) -> None:  # type: ignore[no-untyped-def]
         assert rows(got.findings) == rows(want.findings)
         assert got.summary["lines"] == want.summary["lines"]
         assert got.summary["claims"] == want.summary["claims"]
+
+
+def test_two_spellings_of_a_date_are_one_encounter(tmp_path: Path) -> None:
+    """The partition key reads ``3/2/2026`` as ``2026-03-02`` (as normalize does): the copy
+    across files and spellings is still a duplicate, and IN001 lines match too."""
+    base = {
+        "patient_id": "P",
+        "provider_npi": "1234567893",
+        "cpt": "90834",
+        "minutes": "45",
+        "icd10": "F33.1",
+    }
+    a = [{**base, "claim_id": f"A{i}", "service_date": "3/2/2026", "patient_id": f"P{i}"} for i in range(6)]
+    b = [{**base, "claim_id": f"B{i}", "service_date": "2026-03-02", "patient_id": f"P{i}"} for i in range(6)]
+    b[2]["units"] = "x"
+    files = [write_csv(tmp_path / "a.csv", a), write_csv(tmp_path / "b.csv", b)]
+    want = check_paths(files, CheckOptions())
+    got = check_paths_streaming(files, partition_rows=1, batch_rows=2)
+    assert rows(got.findings) == rows(want.findings)
+    assert set(want.findings["rule"]) >= {"DU001", "IN001"}

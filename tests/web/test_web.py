@@ -198,7 +198,15 @@ def test_encounter_check_form(client):
     assert r.status_code == 200
     assert "fix before billing" in r.text and "PV001" in r.text and "AO001" in r.text
     r = client.post("/check", data={**form, "service_date": "2026-02-31"})
-    assert "service_date" in r.text and "expected an ISO date" in r.text
+    assert "service_date" in r.text and "IN001" in r.text
+
+
+def test_batch_page_lists_ignored_columns(client):
+    sign_in(client, "bill")
+    data = b"claim_id,patient_id,service_date,provider_npi,cpt,minuts\nA,P1,03/02/2026,1234567893,90834,45\n"
+    batch_id = upload(client, data, "typo.csv")
+    page = client.get(f"/batches/{batch_id}").text
+    assert "Ignored column" in page and "<code>minuts</code>" in page
 
 
 def test_rule_pages_and_dashboard(client):

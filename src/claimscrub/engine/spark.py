@@ -168,7 +168,7 @@ def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOpti
             if fmt is None and local.suffix.lower() != ".parquet":
                 fmt = detect_format(local)
     if fmt in ("x12", "fhir"):  # not large-batch formats: read on the driver
-        frame = read_input(local, fmt)
+        frame = read_input(local, fmt, strict=options.strict)
         frame = frame.with_columns(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("_ord"), pl.lit(name).alias("_fp")
         )
@@ -278,9 +278,13 @@ def _with_dense_row(df: DataFrame) -> DataFrame:
 def _clean(col: str):  # type: ignore[no-untyped-def]
     from pyspark.sql import functions as F
 
-    from claimscrub.engine.streaming import SPARK_KEY_JUNK
+    from claimscrub.engine.streaming import SPARK_KEY_JUNK, US_DATE_TO_ISO
 
-    return F.regexp_replace(F.coalesce(F.col(col).cast("string"), F.lit("")), SPARK_KEY_JUNK, "")
+    out = F.regexp_replace(F.coalesce(F.col(col).cast("string"), F.lit("")), SPARK_KEY_JUNK, "")
+    if col == "service_date":  # one key for both spellings of a date
+        for pattern, repl in US_DATE_TO_ISO:
+            out = F.regexp_replace(out, pattern, repl)
+    return out
 
 
 def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:

@@ -77,11 +77,28 @@ def _clean(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).fill_null("").str.replace_all(KEY_JUNK, "")
 
 
+#: A US date ``M/D/YYYY`` rewritten as ``YYYY-MM-DD`` (regex, replacement) in order, so the
+#: two spellings of one date (normalize reads both) give one encounter key.
+US_DATE_TO_ISO = (
+    (r"^(\d)/", "0$1/"),
+    (r"^(\d\d)/(\d)/", "$1/0$2/"),
+    (r"^(\d\d)/(\d\d)/(\d{4})$", "$3-$1-$2"),
+)
+
+
+def _key_value(col: str) -> pl.Expr:
+    out = _clean(col)
+    if col == "service_date":
+        for pattern, repl in US_DATE_TO_ISO:
+            out = out.str.replace(pattern, repl)
+    return out
+
+
 def key_columns() -> list[pl.Expr]:
     """``_ck`` (claim key) and ``_ek`` (encounter key), u64 hashes of cleaned values."""
     return [
         _clean("claim_id").hash(seed=11).alias("_ck"),
-        pl.struct([_clean(c) for c in ENCOUNTER]).hash(seed=12).alias("_ek"),
+        pl.struct([_key_value(c) for c in ENCOUNTER]).hash(seed=12).alias("_ek"),
     ]
 
 
@@ -309,7 +326,7 @@ def check_paths_streaming(
             lf = _scan_csv(p)
             inp = _Input(p, lf, None)
         else:
-            inp = _Input(p, None, read_input(p, fmt))
+            inp = _Input(p, None, read_input(p, fmt, strict=options.strict))
         inputs.append(inp)
 
     tmp = Path(tempfile.mkdtemp(prefix="claimscrub-stream-", dir=workdir))

@@ -78,7 +78,10 @@ def read_csv_bytes(data: bytes, source: str) -> pl.DataFrame:
         lines = pl.int_range(2, df.height + 2, dtype=pl.Int64, eager=True)
     else:
         lines = pl.Series(_physical_lines(data), dtype=pl.Int64)
-    return df.with_columns(pl.lit(source).alias("_source"), lines.alias("_line"))
+    df = df.with_columns(pl.lit(source).alias("_source"), lines.alias("_line"))
+    cells = [c for c in df.columns if not c.startswith("_")]
+    blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells)
+    return df.filter(~blank)  # a blank line (or one of only commas) is not a service line
 
 
 def read_csv_file(path: Path) -> pl.DataFrame:

@@ -8,6 +8,8 @@ from pathlib import Path
 from claimscrub.errors import InputError
 
 _SNIFF = 4096
+#: An X12 segment that could start a file whose ISA is missing (GS, ST, BHT), then a separator.
+_X12_BODY = re.compile(rb"(GS|ST|BHT)[*|^~:!]")
 _WS = b" \t\r\n\x0b\x0c"
 _FIRST_NON_WS = re.compile(rb"[^ \t\r\n\x0b\x0c]")
 
@@ -18,8 +20,8 @@ def detect_format_bytes(head: bytes) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     head = head.lstrip(_WS)
-    if head.startswith(b"ISA"):
-        return "x12"
+    if head.startswith(b"ISA") or _X12_BODY.match(head):
+        return "x12"  # an 837 that lost its ISA is still an 837 (its reader says the ISA is missing)
     if head[:1] in (b"{", b"["):
         return "fhir"
     return "csv"

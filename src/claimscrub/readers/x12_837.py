@@ -331,9 +331,13 @@ class _Line:
 class _Reader:
     """The 837P loop state machine (one instance per file)."""
 
-    def __init__(self, source: str, strict: bool, payer_table_path: str | None) -> None:
+    def __init__(
+        self, source: str, strict: bool, payer_table_path: str | None, report_envelope: bool = False
+    ) -> None:
         self.source = source
         self.strict = strict
+        self.report_envelope = report_envelope
+        self.envelope_errors: dict[int, list[str]] = {}  # row -> IN002 messages
         self.payer_table_path = payer_table_path
         self.cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
         self.lines: list[int] = []
@@ -344,6 +348,19 @@ class _Reader:
             sid = sid.decode("ascii", "replace")
         return InputError(self.source, message, segment=f"{n} {sid}", field=field)
 
+    def envelope(self, n: int, sid: bytes, message: str, field: str, first_row: int) -> None:
+        """A count or control-number error: raised, or (``report_envelope``) kept as IN002 on
+        the first service line of the transaction, group or interchange it concerns."""
+        if not self.report_envelope:
+            raise self.err(n, sid, message, field)
+        row = first_row if first_row < len(self.lines) else len(self.lines) - 1
+        if row < 0:  # no service line to carry it: nothing would be checked anyway
+            raise self.err(n, sid, message, field)
+        where = f"segment {n} {sid.decode('ascii', 'replace')}"
+        self.envelope_errors.setdefault(row, []).append(
+            f"{where}: {message}; the receiver's 999 would reject it (IN002)"
+        )
+
     def payer(self, pid: str | None, name: str | None) -> str | None:
         key = (pid, name)
         if key not in self._payers:
@@ -353,6 +370,12 @@ class _Reader:
     def read(self, data: bytes) -> pl.DataFrame:
         self._walk(split_segments(data, self.source))
         df = pl.DataFrame({c: pl.Series(c, v, dtype=pl.String) for c, v in self.cols.items()})
+        if self.envelope_errors:
+            errs = [
+                "; ".join(self.envelope_errors[i]) if i in self.envelope_errors else None
+                for i in range(df.height)
+            ]
+            df = df.with_columns(pl.Series("_in002", errs, dtype=pl.String))
         return df.with_columns(
             pl.lit(self.source, dtype=pl.String).alias("_source"),
             pl.Series("_line", self.lines, dtype=pl.Int64),
@@ -363,6 +386,7 @@ class _Reader:
         in_isa = in_gs = in_st = False
         isa_ctrl = gs_ctrl = st_ctrl = b""
         groups = sets = st_start = 0
+        isa_row = gs_row = st_row = 0  # first service-line row of the open envelopes
         hl_level = b""
         billing_npi = billing_tax = billing_state = None
         sub_id = pat_id = payer_name = payer_id = None
@@ -388,11 +412,13 @@ class _Reader:
                 if in_isa:
                     raise self.err(n, sid, "ISA inside an open interchange (IEA missing)")
                 in_isa, groups, isa_ctrl = True, 0, _el(seg.split(e), 13)
+                isa_row = len(self.lines)
                 continue
             if sid == b"GS":
                 if not in_isa or in_gs:
                     raise self.err(n, sid, "GS out of order (must follow ISA or GE)")
                 in_gs, sets, gs_ctrl = True, 0, _el(seg.split(e), 6)
+                gs_row = len(self.lines)
                 groups += 1
                 continue
             if sid == b"ST":
@@ -402,6 +428,7 @@ class _Reader:
                 if _el(els, 1).strip() != b"837":
                     raise self.err(n, sid, "the transaction set is not an 837 claim", "ST01")
                 in_st, st_start, st_ctrl = True, n, _el(els, 2)
+                st_row = len(self.lines)
                 sets += 1
                 hl_level = b""
                 billing_npi = billing_tax = billing_state = None
@@ -417,9 +444,11 @@ class _Reader:
                     els = seg.split(e)
                     count = n - st_start + 1
                     if not _count_is(_el(els, 1), count):
-                        raise self.err(n, sid, f"SE01 segment count is wrong (counted {count})", "SE01")
+                        self.envelope(
+                            n, sid, f"SE01 segment count is wrong (counted {count})", "SE01", st_row
+                        )
                     if _el(els, 2) != st_ctrl:
-                        raise self.err(n, sid, "SE02 does not match ST02", "SE02")
+                        self.envelope(n, sid, "SE02 does not match ST02", "SE02", st_row)
                 in_st = False
                 continue
             if sid == b"GE":
@@ -429,9 +458,9 @@ class _Reader:
                     els = seg.split(e)
                     if not _count_is(_el(els, 1), sets):
                         msg = f"GE01 transaction set count is wrong (counted {sets})"
-                        raise self.err(n, sid, msg, "GE01")
+                        self.envelope(n, sid, msg, "GE01", gs_row)
                     if _el(els, 2) != gs_ctrl:
-                        raise self.err(n, sid, "GE02 does not match GS06", "GE02")
+                        self.envelope(n, sid, "GE02 does not match GS06", "GE02", gs_row)
                 in_gs = False
                 continue
             if sid == b"IEA":
@@ -440,9 +469,10 @@ class _Reader:
                 if self.strict:
                     els = seg.split(e)
                     if not _count_is(_el(els, 1), groups):
-                        raise self.err(n, sid, f"IEA01 group count is wrong (counted {groups})", "IEA01")
+                        msg = f"IEA01 group count is wrong (counted {groups})"
+                        self.envelope(n, sid, msg, "IEA01", isa_row)
                     if _el(els, 2) != isa_ctrl:
-                        raise self.err(n, sid, "IEA02 does not match ISA13", "IEA02")
+                        self.envelope(n, sid, "IEA02 does not match ISA13", "IEA02", isa_row)
                 in_isa = False
                 continue
             if not in_st:
@@ -653,20 +683,37 @@ class _Reader:
 
 
 def read_837_bytes(
-    data: bytes, source: str, *, strict: bool = True, payer_table_path: str | None = None
+    data: bytes,
+    source: str,
+    *,
+    strict: bool = True,
+    payer_table_path: str | None = None,
+    report_envelope: bool = False,
 ) -> pl.DataFrame:
     """Raw claim-line frame of 837P ``data`` (see the module docstring).
 
     ``strict=False`` skips the control-count and control-number checks (SE01/SE02,
-    GE01/GE02, IEA01/IEA02); every other structural check stays.
+    GE01/GE02, IEA01/IEA02); every other structural check stays. ``report_envelope=True``
+    keeps their errors in an ``_in002`` column (on the first service line of the
+    transaction, group or interchange) instead of raising: the check reports IN002.
     """
-    return _Reader(source, strict, payer_table_path).read(data)
+    return _Reader(source, strict, payer_table_path, report_envelope).read(data)
 
 
-def read_837(path: Path | str, *, strict: bool = True, payer_table_path: str | None = None) -> pl.DataFrame:
+def read_837(
+    path: Path | str,
+    *,
+    strict: bool = True,
+    payer_table_path: str | None = None,
+    report_envelope: bool = False,
+) -> pl.DataFrame:
     """Raw claim-line frame of an 837P file (see the module docstring)."""
     from claimscrub.readers.source import read_bounded, source_name
 
     return read_837_bytes(
-        read_bounded(path), source_name(path), strict=strict, payer_table_path=payer_table_path
+        read_bounded(path),
+        source_name(path),
+        strict=strict,
+        payer_table_path=payer_table_path,
+        report_envelope=report_envelope,
     )

@@ -13,7 +13,7 @@ class DX001(Rule):
 
     **What it does.** Once per claim: flags a claim that bills psychotherapy
     (90832-90838) or 90863 but whose diagnosis codes (all lines of the claim) include
-    no ICD-10-CM chapter 5 code (F01-F99). The finding sits on the first such line.
+    no ICD-10-CM chapter 5 code (F01-F99). The finding sits on the claim's first line.
     An F code counts even when DX002 rejects it as not billable.
 
     **Why it matters.** Psychotherapy and pharmacologic management must be
@@ -33,12 +33,11 @@ class DX001(Rule):
     summary = "a psychotherapy or 90863 claim has no mental/behavioral diagnosis (F01-F99)"
 
     def find(self, ctx: Context) -> pl.LazyFrame:
-        first_mh = ctx.lf.filter(ctx.is_code("mental_health_services")).filter(
-            pl.col("claim_id").is_first_distinct()
-        )
+        with_mh = ctx.lf.filter(ctx.is_code("mental_health_services")).select("claim_id").unique()
         with_f = ctx.lf.filter(has_mental_health_dx()).select("claim_id").unique()
+        first_line = ctx.lf.filter(pl.col("claim_id").is_first_distinct())
         return fired(
-            first_mh.join(with_f, on="claim_id", how="anti"),
+            first_line.join(with_mh, on="claim_id", how="semi").join(with_f, on="claim_id", how="anti"),
             pl.lit(True),
             pl.lit("the claim bills mental-health services but has no F01-F99 diagnosis"),
             "Add the mental or behavioral diagnosis treated at this visit (ICD-10-CM F01-F99).",

@@ -15,13 +15,14 @@ class DX002(Rule):
     **What it does.** Checks every diagnosis code of a claim against the CDC
     ICD-10-CM code set shipped by the maintained `simple-icd-10-cm` package. A code
     must exist and be billable (the most specific level: `F41` is a category, not
-    a billable code; `F41.1` is). One finding per invalid code per claim, on the
-    claim's first line. Codes may be written with or without the dot.
+    a billable code; `F41.1` is). One finding on each line whose `icd10` holds an
+    invalid code, naming every invalid code of that line. Codes may be written with
+    or without the dot.
 
     **Why it matters.** Claims with invalid or non-billable diagnosis codes are
     rejected before adjudication (CARC 16 / RARC M76).
 
-    **Example.** `F33.1;F41`: DX002 naming `F41`.
+    **Example.** `F33.1;F41`: DX002 naming `F41`; `F41;X99`: one DX002 naming both.
 
     **Fix.** Use the complete code (e.g. `F41.1`, `F41.9`).
 
@@ -43,21 +44,21 @@ class DX002(Rule):
             lists.with_columns(pl.col("icd10").str.split(";").alias("_invalid"))
             .explode("_invalid")
             .filter(pl.col("_invalid").is_in(bad))
+            .unique(["icd10", "_invalid"], maintain_order=True)
             .group_by("icd10", maintain_order=True)
-            .agg("_invalid")
+            .agg(pl.col("_invalid").str.join(", "), pl.len().alias("_n"))
         )
-        first_row = ctx.lf.filter(pl.col("claim_id").is_first_distinct()).select("claim_id", "_row")
         return (
-            ctx.lf.select("claim_id", "icd10")
+            ctx.lf.select("_row", "icd10")
             .join(invalid.lazy(), on="icd10", how="inner", maintain_order="left")
-            .explode("_invalid")
-            .unique(["claim_id", "_invalid"], maintain_order=True)
-            .join(first_row, on="claim_id", how="left")
             .select(
                 pl.col("_row"),
-                pl.format("diagnosis {} is not a valid billable ICD-10-CM code", "_invalid").alias("message"),
+                pl.when(pl.col("_n") == 1)
+                .then(pl.format("diagnosis {} is not a valid billable ICD-10-CM code", "_invalid"))
+                .otherwise(pl.format("diagnoses {} are not valid billable ICD-10-CM codes", "_invalid"))
+                .alias("message"),
                 pl.format(
-                    "Replace {} with a complete, billable ICD-10-CM code from the note.", "_invalid"
+                    "Replace {} with complete, billable ICD-10-CM codes from the note.", "_invalid"
                 ).alias("fix"),
             )
         )

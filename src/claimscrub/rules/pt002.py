@@ -5,7 +5,7 @@ import polars as pl
 from claimscrub.engine.context import Context
 from claimscrub.engine.rule import Rule, fired, register
 from claimscrub.model import Severity
-from claimscrub.rules._helpers import band_fit, band_text
+from claimscrub.rules._helpers import band_fit, band_text, standalone_to_addon
 
 
 @register
@@ -15,7 +15,9 @@ class PT002(Rule):
     **What it does.** For a psychotherapy line with 16 or more recorded minutes,
     checks the minutes against the code's time band: 90832/90833 16-37,
     90834/90836 38-52, 90837/90838 53 or more (`data/time_bands.csv`). The fix
-    names the code of the same kind (standalone or E/M add-on) that fits.
+    names the code of the same kind (standalone or E/M add-on) that fits; a
+    standalone code in an encounter with an E/M code is recoded to the add-on that
+    fits (90834 for 60 minutes next to 99214: 90838, not 90837, which PT004 rejects).
 
     **Why it matters.** Time-based psychotherapy codes are chosen by documented
     time. A 45-minute session billed as 90837 is upcoding; as 90832 it is
@@ -41,7 +43,7 @@ class PT002(Rule):
         shortest = min(b.min_minutes for b in ctx.kb.time_bands)
         fit = band_fit(ctx)
         return fired(
-            ctx.lf,
+            ctx.lf.with_columns(self.recode(ctx).alias("_recode")),
             ctx.is_code("psychotherapy") & (pl.col("minutes") >= shortest) & (fit != pl.col("cpt")),
             pl.format(
                 "{} requires {} minutes of psychotherapy but {} minutes are recorded",
@@ -49,12 +51,25 @@ class PT002(Rule):
                 band_text(ctx),
                 pl.col("minutes"),
             ),
-            pl.format("Bill {} for {} minutes of psychotherapy.", fit, pl.col("minutes")),
+            pl.format("Bill {} for {} minutes of psychotherapy.", pl.col("_recode"), pl.col("minutes")),
+        )
+
+    @staticmethod
+    def recode(ctx: Context) -> pl.Expr:
+        """The code that fits the minutes; with an E/M code in the encounter a standalone
+        code becomes its add-on (PT004), so the recode does not trade one error for another."""
+        _, em = ctx.kb.exclusions["PT004"]
+        fit = band_fit(ctx)
+        to_addon = standalone_to_addon(ctx)
+        return (
+            pl.when(pl.col("cpt").is_in(sorted(to_addon)) & ctx.encounter_has(em))
+            .then(fit.replace(to_addon))
+            .otherwise(fit)
         )
 
     def autofix(self, ctx: Context) -> pl.LazyFrame:
         return (
             self.find(ctx)
-            .join(ctx.lf, on="_row")
-            .select("_row", pl.lit("cpt").alias("field"), band_fit(ctx).alias("value"))
+            .join(ctx.lf.with_columns(self.recode(ctx).alias("_recode")), on="_row")
+            .select("_row", pl.lit("cpt").alias("field"), pl.col("_recode").alias("value"))
         )

@@ -140,6 +140,14 @@ def _money(result: CheckResult) -> str:
     return html
 
 
+def ignored_html(columns: list[str]) -> str:
+    """The input columns that were ignored (a misspelled ``minuts`` must be visible)."""
+    if not columns:
+        return ""
+    names = ", ".join(f"<code>{escape(c)}</code>" for c in columns)
+    return f"<p class='ignored'><b>Ignored column(s)</b> (not in the input spec): {names}</p>"
+
+
 def render_html(result: CheckResult, *, extra_sections: str = "") -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     inputs = ", ".join(result.inputs) or "request"
@@ -149,7 +157,8 @@ def render_html(result: CheckResult, *, extra_sections: str = "") -> str:
         "<title>claimscrub report</title><style>" + STYLE + "</style></head><body>"
         "<header><h1>Claim check report</h1>"
         f"<p>{escape(inputs)} · {escape(when)}</p></header><main>"
-        f"<div class='cards'>{_cards(result)}</div>{_money(result)}{extra_sections}"
+        f"<div class='cards'>{_cards(result)}</div>{ignored_html(getattr(result, 'ignored_columns', []))}"
+        f"{_money(result)}{extra_sections}"
         f"<h2>Findings by rule</h2>{_by_rule(result.findings)}{_by_claim(result.findings)}"
         "</main><footer>claimscrub "
         + escape(__version__)

@@ -22,9 +22,8 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
             for row in group.iter_rows(named=True):
                 sev = row["severity"]
                 tag = f"{COLORS[sev]}{sev:<7}{RESET}" if color else f"{sev:<7}"
-                out.append(
-                    f"  line {row['line_no']:<3} {row['code']:<6} {tag} {row['rule']}  {row['message']}"
-                )
+                code = row["code"] or ""  # IN001 does not repeat a code it could not read
+                out.append(f"  line {row['line_no']!s:<3} {code:<6} {tag} {row['rule']}  {row['message']}")
                 out.append(f"{'':17}fix: {row['fix']}")
             out.append("")
     s = result.summary
@@ -32,6 +31,8 @@ def render_text(result: CheckResult, *, color: bool = False) -> str:
         f"{s['claims']} claims, {s['lines']} lines: {s['errors']} errors, "
         f"{s['warnings']} warnings, {s['infos']} infos"
     )
+    if ignored := getattr(result, "ignored_columns", None):
+        out.append("ignored column(s) not in the input spec: " + ", ".join(ignored))
     if f.height:
         counts = f.group_by("rule").len().sort(["len", "rule"], descending=[True, False])
         out.append("by rule: " + ", ".join(f"{r} {n}" for r, n in counts.iter_rows()))
