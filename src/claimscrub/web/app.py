@@ -146,9 +146,11 @@ def create_app(settings: Settings | None = None) -> object:
 
     secret = session_secret(url)
     inner = SessionMiddleware(
-        app, secret, max_age=settings.session_hours * 3600, force_secure=settings.secure_cookies
+        app, secret, max_age=int(settings.session_hours * 3600), force_secure=settings.secure_cookies
     )
-    limited = LimitsMiddleware(inner, KeyCache(url), settings.max_body, settings.max_upload)
+    limited = LimitsMiddleware(
+        inner, KeyCache(url), settings.max_body, settings.max_upload, settings.client_timeout
+    )
     wrapped = SecurityHeaders(limited)
     wrapped.fastapi = app  # type: ignore[attr-defined]
     return wrapped
