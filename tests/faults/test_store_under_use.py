@@ -68,12 +68,12 @@ def _stop(server: Server) -> None:
     server.proc.wait(timeout=60)
 
 
-def _admin_commands(db: str, sqlite_file: Path | None) -> None:
+def _admin_commands(db: str, sqlite_file: Path | None, out: Path) -> None:
     """What an admin runs next to a live server: each opens and closes the database."""
     for args in (("apikey", "list", "--db", db), ("users", "list", "--db", db)):
         proc = _run(*args)
         assert proc.returncode == 0, proc.stderr
-    audit = _run("audit", "--db", db, "--format", "json", "-o", os.devnull)
+    audit = _run("audit", "--db", db, "--format", "json", "-o", str(out / "audit.json"))
     assert "Traceback" not in audit.stderr, audit.stderr
     if sqlite_file is not None:
         conn = sqlite3.connect(sqlite_file)
@@ -137,13 +137,13 @@ def test_acknowledged_uploads_survive_admin_commands_and_restart(database, tmp_p
             acknowledged.append(r.json()["id"])
 
         upload(0)
-        _admin_commands(db, sqlite_file)
+        _admin_commands(db, sqlite_file, tmp_path)
         upload(1)
         bea = _sign_in(server.url, "bea")
         assert bea.get("/batches").status_code == 200
-        _admin_commands(db, sqlite_file)
+        _admin_commands(db, sqlite_file, tmp_path)
         upload(2)
-        _admin_commands(db, sqlite_file)
+        _admin_commands(db, sqlite_file, tmp_path)
         upload(3)
         listed = {b["id"] for b in httpx.get(f"{server.url}/api/v1/batches", headers=h).json()}
         assert set(acknowledged) <= listed
@@ -158,7 +158,7 @@ def test_acknowledged_uploads_survive_admin_commands_and_restart(database, tmp_p
         bea.close()
         _stop(server)
 
-        _admin_commands(db, sqlite_file)
+        _admin_commands(db, sqlite_file, tmp_path)
         server.start()
         after = httpx.get(f"{server.url}/api/v1/batches", headers=h).json()
         by_id = {b["id"]: b for b in after}
