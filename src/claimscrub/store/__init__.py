@@ -145,6 +145,39 @@ def _at_head(engine: Engine) -> bool:
         return False
 
 
+DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file", "file too large")
+
+
+def write_failure(exc: BaseException, url: str) -> StoreError | None:
+    """A database error raised while storing, as one clear line (None: not a database error).
+    The transaction was rolled back: the message says nothing was stored."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    dbapi_errors: tuple[type[BaseException], ...] = (SQLAlchemyError, OSError)
+    try:
+        import sqlite3
+
+        dbapi_errors += (sqlite3.Error,)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        import psycopg
+
+        dbapi_errors += (psycopg.Error,)
+    except ImportError:
+        pass
+    if not isinstance(exc, dbapi_errors):
+        return None
+    reason = _reason(exc)  # type: ignore[arg-type]
+    lowered = reason.lower()
+    sqlstate = getattr(getattr(exc, "orig", exc), "sqlstate", None)
+    if any(k in lowered for k in DISK_FULL) or sqlstate == "53100":
+        what = f"the disk is full ({reason})"
+    else:
+        what = reason
+    return StoreError(f"cannot store in {redact(url)}: {what}; nothing was stored")
+
+
 def _reason(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
     return str(orig or exc).strip().splitlines()[0] if str(orig or exc).strip() else type(exc).__name__
