@@ -105,7 +105,11 @@ class BatchService:
         private_dir(self.upload_dir)
         folder = private_dir(self.upload_dir / batch_id)
         path = folder / safe_name(filename)
-        write_private(path, data)
+        try:
+            write_private(path, data)
+        except OSError:  # disk full: no partial upload is left behind (the app answers 507)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         with session_scope(self.url) as s:
             s.add(
                 Batch(
