@@ -36,7 +36,16 @@ class Server(_Server):
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            cli("serve", "--port", str(self.port), "--db", self.db_arg, "--data-dir", str(self.data), *self.extra),
+            cli(
+                "serve",
+                "--port",
+                str(self.port),
+                "--db",
+                self.db_arg,
+                "--data-dir",
+                str(self.data),
+                *self.extra,
+            ),
             stdout=subprocess.DEVNULL,
             stderr=open(self.log, "ab"),  # noqa: SIM115 - the child keeps it
         )

@@ -16,8 +16,16 @@ import pytest
 from tests.security.conftest import BIN, new_client, rows_csv, sign_in, upload
 
 ONE_LINE = rows_csv(
-    [{"claim_id": "A1", "patient_id": "P", "service_date": "2026-01-02", "provider_npi": "1987654328",
-      "cpt": "90834", "minutes": "45"}]  # fmt: skip
+    [
+        {
+            "claim_id": "A1",
+            "patient_id": "P",
+            "service_date": "2026-01-02",
+            "provider_npi": "1987654328",
+            "cpt": "90834",
+            "minutes": "45",
+        }
+    ]  # fmt: skip
 )
 
 
@@ -75,7 +83,13 @@ def test_web_files_private_with_umask_0(open_umask, world_readable_dir: Path) ->
 def test_cli_import_database_private_with_umask_0(world_readable_dir: Path) -> None:
     db = world_readable_dir / "history.db"
     proc = subprocess.run(
-        [str(BIN), "import", "--db", str(db), str(Path(__file__).parents[2] / "src/claimscrub/data/sample/claims.csv")],
+        [
+            str(BIN),
+            "import",
+            "--db",
+            str(db),
+            str(Path(__file__).parents[2] / "src/claimscrub/data/sample/claims.csv"),
+        ],
         capture_output=True,
         text=True,
         preexec_fn=lambda: os.umask(0),
@@ -86,7 +100,9 @@ def test_cli_import_database_private_with_umask_0(world_readable_dir: Path) -> N
 
 def test_old_world_readable_database_is_tightened(world_readable_dir: Path) -> None:
     db = world_readable_dir / "old.db"
-    proc = subprocess.run([str(BIN), "apikey", "create", "k", "--db", str(db)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(BIN), "apikey", "create", "k", "--db", str(db)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     for p in _database_files(db):
         p.chmod(0o644)
@@ -95,7 +111,9 @@ def test_old_world_readable_database_is_tightened(world_readable_dir: Path) -> N
     assert all(mode(p) == 0o600 for p in _database_files(db))
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runuser"), reason="needs root to act as another user")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("runuser"), reason="needs root to act as another user"
+)
 def test_other_local_user_cannot_read_the_session_secret(open_umask, world_readable_dir: Path) -> None:
     """Another account on the machine (``nobody``) cannot open the database holding the secret."""
     from claimscrub.web import create_app

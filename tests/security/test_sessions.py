@@ -43,9 +43,7 @@ def test_cookie_replayed_after_sign_out_is_refused(app) -> None:  # type: ignore
 def _admin_change(app, user_id: int, **fields: str) -> None:  # type: ignore[no-untyped-def]
     admin = new_client(app)
     token = sign_in(admin, "admin")
-    r = admin.post(
-        f"/admin/users/{user_id}", data={"csrf_token": token, **fields}, follow_redirects=False
-    )
+    r = admin.post(f"/admin/users/{user_id}", data={"csrf_token": token, **fields}, follow_redirects=False)
     assert r.status_code == 303
 
 

@@ -88,8 +88,16 @@ def test_api_calls_exports_and_downloads_are_logged_by_key_name(app, settings, a
     h = {"Authorization": f"Bearer {api_key}"}
     assert client.get("/api/v1/rules", headers=h).status_code == 200
     data = rows_csv(
-        [{"claim_id": "A1", "patient_id": "P", "service_date": "2026-01-02", "provider_npi": "1987654328",
-          "cpt": "90834", "minutes": "45"}]  # fmt: skip
+        [
+            {
+                "claim_id": "A1",
+                "patient_id": "P",
+                "service_date": "2026-01-02",
+                "provider_npi": "1987654328",
+                "cpt": "90834",
+                "minutes": "45",
+            }
+        ]  # fmt: skip
     )
     r = client.post("/api/v1/batches", files={"file": ("b.csv", data)}, headers=h)
     assert r.status_code == 201

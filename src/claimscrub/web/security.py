@@ -338,7 +338,9 @@ def _log_api_call(url: str, key_name: str, method: str, path: str, status: int) 
 
     try:
         with session_scope(url) as s:
-            s.add(AccessLog(actor=f"apikey:{key_name}", action="api", detail=f"{method} {path} {status}"[:255]))
+            s.add(
+                AccessLog(actor=f"apikey:{key_name}", action="api", detail=f"{method} {path} {status}"[:255])
+            )
     except Exception as exc:  # noqa: BLE001 - the answer is already sent; say so in the server log
         log.error("access log not written: %s", type(exc).__name__)
 

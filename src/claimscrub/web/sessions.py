@@ -94,6 +94,8 @@ def prune(s: Session, timeouts: Timeouts) -> None:
     now = utcnow()
     s.execute(
         delete(WebSession).where(
-            or_(WebSession.created_at < now - timeouts.absolute, WebSession.last_seen_at < now - timeouts.idle)
+            or_(
+                WebSession.created_at < now - timeouts.absolute, WebSession.last_seen_at < now - timeouts.idle
+            )
         )
     )

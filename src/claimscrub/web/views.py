@@ -238,7 +238,11 @@ async def signin(request: Request) -> Response:
         refused = throttle.locked(s, name, address, policy)
         user = s.scalars(select(User).where(User.name == name)).one_or_none()
         # verify even when refused: the answer takes as long either way
-        ok = verify_password(user.password_hash if user else None, password) and user is not None and user.active
+        ok = (
+            verify_password(user.password_hash if user else None, password)
+            and user is not None
+            and user.active
+        )
         if refused:
             ok = False
         elif ok:

@@ -20,9 +20,7 @@ def upgrade() -> None:
         "web_sessions",
         # sha256 hex of the token in the cookie: a copy of the database signs nobody in
         sa.Column("id_hash", sa.String(64), primary_key=True),
-        sa.Column(
-            "user_id", sa.Integer(), sa.ForeignKey("web_users.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("web_users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("pwv", sa.String(16), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
