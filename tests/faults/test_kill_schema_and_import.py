@@ -98,6 +98,7 @@ def test_kills_during_schema_creation(tmp_path: Path) -> None:
         assert up.returncode == 0, up.stderr
         assert _integrity(db) == "ok"
         assert STORE_TABLES | WEB_TABLES <= _tables(db)
+    print(f"\nschema creation: {killed} of {KILLS} runs killed inside it, 0 left half a schema")
     assert partial_seen == 0, f"{partial_seen} kill(s) left half a schema"
     assert killed >= KILLS * 3 // 4, f"only {killed} of {KILLS} runs were killed mid-creation"
 
@@ -171,5 +172,8 @@ def test_kills_during_import(tmp_path: Path, slices: list[tuple[Path, int]]) -> 
         expected[path.name] = n
         assert _stored(db) == expected, f"kill {i}: a batch is missing or doubled"
     assert _integrity(db) == "ok"
+    print(
+        f"\nimport: {killed} of {KILLS} killed ({in_transaction} inside the write transaction), 0 batches lost"
+    )
     assert killed >= KILLS // 2, f"only {killed} of {KILLS} imports were killed before finishing"
     assert in_transaction >= KILLS // 4 - 1
