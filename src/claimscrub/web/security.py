@@ -221,6 +221,7 @@ class LimitsMiddleware:
         self.max_body = max_body
         self.max_upload = max_upload
         self.client_timeout = client_timeout
+        self.api_log = None  # GroupWriter, made on the first API call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -251,9 +252,19 @@ class LimitsMiddleware:
             return
         finally:
             if key_name is not None:
-                await run_in_threadpool(
-                    _log_api_call, self.keys.url, key_name, scope["method"], path, status[0] if status else 0
-                )
+                await self._log_api_call(key_name, scope["method"], path, status[0] if status else 0)
+
+    async def _log_api_call(self, key_name: str, method: str, path: str, status: int) -> None:
+        from claimscrub.web.audit_log import GroupWriter
+        from claimscrub.web.models import AccessLog
+
+        if self.api_log is None:
+            self.api_log = GroupWriter(self.keys.url)
+        row = AccessLog(actor=f"apikey:{key_name}", action="api", detail=f"{method} {path} {status}"[:255])
+        try:
+            await asyncio.wrap_future(self.api_log.add(row))
+        except Exception as exc:  # noqa: BLE001 - the answer is already sent; say so in the server log
+            log.error("access log not written: %s", type(exc).__name__)
 
     def _patient(self, receive: Receive) -> Receive:
         """``receive`` with a deadline while the body is still arriving; afterwards (waiting for
@@ -331,18 +342,6 @@ class LimitsMiddleware:
         if scheme.lower() != "bearer":
             return None
         return self.keys.lookup(key.strip())
-
-
-def _log_api_call(url: str, key_name: str, method: str, path: str, status: int) -> None:
-    from claimscrub.web.models import AccessLog
-
-    try:
-        with session_scope(url) as s:
-            s.add(
-                AccessLog(actor=f"apikey:{key_name}", action="api", detail=f"{method} {path} {status}"[:255])
-            )
-    except Exception as exc:  # noqa: BLE001 - the answer is already sent; say so in the server log
-        log.error("access log not written: %s", type(exc).__name__)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
