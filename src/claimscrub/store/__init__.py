@@ -119,10 +119,10 @@ def upgrade(url: str, revision: str = "head") -> str:
     holds on it (SQLite's "How To Corrupt An SQLite Database File", section 2.2)."""
     from alembic import command
 
+    if revision == "head" and _at_head(url):
+        return head_revision()  # nothing to do: no write lock taken (an import may hold it)
     engine = make_engine(url, exclusive=True)
     try:
-        if revision == "head" and _at_head(engine):
-            return head_revision()
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_ID})")
@@ -138,11 +138,14 @@ def upgrade(url: str, revision: str = "head") -> str:
         engine.dispose()
 
 
-def _at_head(engine: Engine) -> bool:
+def _at_head(url: str) -> bool:
+    engine = make_engine(url)
     try:
         return current_revision(engine) == head_revision()
     except Exception:  # noqa: BLE001 - unreadable: the locked upgrade reports it
         return False
+    finally:
+        engine.dispose()
 
 
 DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file", "file too large")
