@@ -248,6 +248,7 @@ async def signin(request: Request) -> Response:
         elif ok:
             throttle.succeeded(s, name)
             user.last_login_at = utcnow()
+            sessions.end(s, request.session.get("sid"))  # signing in again replaces the old one
             token = sessions.start(s, user, settings.timeouts)
         else:
             newly = throttle.failed(s, name, address, policy)
