@@ -82,7 +82,9 @@ class Screen:
             self.prefixes.append(tuple(sorted(prefs)))
             self.word_sets.append(frozenset(prefs))
             self.fallback.append(
-                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")") if loose else None
+                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")")
+                if loose
+                else None
             )
         self.cache: dict[str, int] = {}
         self.text_cache: dict[str, int] = {}
