@@ -193,7 +193,9 @@ def store_result(result, paths, options, db):  # type: ignore[no-untyped-def]
             report = import_paths(engine, paths, options, result=result)
         finally:
             engine.dispose()
-    except (StoreError, SQLAlchemyError) as exc:
+    except StoreError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
         fail(f"{redact(url)}: cannot store the batch ({type(exc).__name__})")
     state = "stored as new batch" if report.batch_new else "already stored as batch"
     return f"{state} {report.batch_id} in {redact(url)}"

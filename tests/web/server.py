@@ -21,7 +21,13 @@ def free_port() -> int:
 def running(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="info", access_log=True, lifespan="off"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="info",
+        access_log=True,
+        lifespan="off",
+        http="claimscrub.web.protocol:GuardedH11Protocol",  # as `claimscrub serve` runs it
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

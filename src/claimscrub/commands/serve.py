@@ -26,6 +26,24 @@ def register(main: click.Group) -> None:
 @click.option("--proxy-headers", is_flag=True, help="Trust X-Forwarded-Proto/For from --forwarded-allow-ips.")
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True)
 @click.option(
+    "--session-hours", default=12.0, show_default=True, type=float, help="Sign-in lasts at most this long."
+)
+@click.option(
+    "--session-idle-minutes",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="A session unused this long ends.",
+)
+@click.option(
+    "--client-timeout",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Seconds a client may stay silent while sending a request (headers or body) before "
+    "the connection is closed; idle keep-alive connections close after 5 s.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -43,6 +61,9 @@ def serve(
     proxy_headers,
     forwarded_allow_ips,
     access_log,
+    session_hours,
+    session_idle_minutes,
+    client_timeout,
 ) -> None:
     """Start the web app and the REST API (/api/v1) on the embedded database."""
     import uvicorn
@@ -56,6 +77,9 @@ def serve(
         max_body=max_body_mb * 1024 * 1024,
         max_upload=max_upload_mb * 1024 * 1024,
         secure_cookies=secure_cookies,
+        session_hours=session_hours,
+        session_idle_minutes=session_idle_minutes,
+        client_timeout=client_timeout,
     )
     init_db(settings.url)  # migrate once, before workers start
     os.environ.update(settings.to_env())
@@ -74,4 +98,6 @@ def serve(
         access_log=access_log,
         log_level="info",
         server_header=False,
+        http="claimscrub.web.protocol:GuardedH11Protocol",
+        timeout_keep_alive=5,
     )

@@ -1,4 +1,4 @@
-"""``claimscrub users add NAME --role ROLE | list | passwd NAME | disable NAME``."""
+"""``claimscrub users add NAME --role ROLE | list | passwd NAME | role NAME ROLE | disable NAME``."""
 
 from __future__ import annotations
 
@@ -79,6 +79,7 @@ def list_users(db: str | None) -> None:
 def _change(name: str, db: str | None, **values: object) -> None:
     from sqlalchemy import select
 
+    from claimscrub.web import sessions
     from claimscrub.web.db import session_scope
     from claimscrub.web.models import User
 
@@ -88,6 +89,7 @@ def _change(name: str, db: str | None, **values: object) -> None:
             raise click.ClickException(f"no user named {name}")
         for k, v in values.items():
             setattr(user, k, v)
+        sessions.end_all(s, user.id)  # a running server refuses their cookies from now on
 
 
 @users.command("passwd")
@@ -105,9 +107,19 @@ def passwd(name: str, db: str | None) -> None:
 @click.argument("name")
 @db_option
 def disable(name: str, db: str | None) -> None:
-    """Disable a user (they are signed out on their next request)."""
+    """Disable a user (their sessions end at once, in every running server)."""
     _change(name, db, active=False)
     click.echo(f"user {name} disabled")
+
+
+@users.command("role")
+@click.argument("name")
+@click.argument("role", type=click.Choice(["biller", "auditor", "admin"]))
+@db_option
+def set_role(name: str, role: str, db: str | None) -> None:
+    """Change a user's role (signs them out everywhere)."""
+    _change(name, db, role=role)
+    click.echo(f"user {name} is now {role}")
 
 
 @users.command("enable")

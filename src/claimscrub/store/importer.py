@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from claimscrub.errors import InputError
 from claimscrub.readers.source import MAX_NOTE_BYTES, is_stdin, read_bounded, read_regular
 from claimscrub.readers.x12_835 import Remittance835, is_835, read_835
+from claimscrub.store import write_failure
 from claimscrub.store.models import Adjustment, Batch, FindingRow, Line, Price, Remittance, RemittanceFile
 
 NOTE_ELEMENTS = (
@@ -354,4 +355,11 @@ def import_paths(
             raise
         # another import stored the same content meanwhile: nothing of ours was committed
         return import_paths(engine, paths, options, result=result, _retry=False)
+    except Exception as exc:
+        # bulk inserts go through the driver's cursor: its errors (disk full, I/O) are not
+        # SQLAlchemy's; the transaction above was rolled back either way
+        failure = write_failure(exc, engine.url.render_as_string(hide_password=False))
+        if failure is None:
+            raise
+        raise failure from None
     return report

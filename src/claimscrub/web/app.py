@@ -136,6 +136,9 @@ def create_app(settings: Settings | None = None) -> object:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):  # type: ignore[no-untyped-def]
+        if _disk_full(exc):
+            log.error("disk full on %s", request.url.path)
+            return JSONResponse({"detail": "the server's disk is full; nothing was stored"}, status_code=507)
         # Only the type: messages of data errors can quote field values (patient data).
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
@@ -146,12 +149,25 @@ def create_app(settings: Settings | None = None) -> object:
 
     secret = session_secret(url)
     inner = SessionMiddleware(
-        app, secret, max_age=settings.session_hours * 3600, force_secure=settings.secure_cookies
+        app, secret, max_age=int(settings.session_hours * 3600), force_secure=settings.secure_cookies
     )
-    limited = LimitsMiddleware(inner, KeyCache(url), settings.max_body, settings.max_upload)
+    limited = LimitsMiddleware(
+        inner, KeyCache(url), settings.max_body, settings.max_upload, settings.client_timeout
+    )
     wrapped = SecurityHeaders(limited)
     wrapped.fastapi = app  # type: ignore[attr-defined]
     return wrapped
+
+
+def _disk_full(exc: BaseException) -> bool:
+    import errno
+
+    from claimscrub.store import DISK_FULL
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return True
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(k in text for k in DISK_FULL)
 
 
 def _version() -> str:

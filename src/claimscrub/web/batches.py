@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import select
 
 from claimscrub.errors import InputError
+from claimscrub.private_files import private_dir, write_private
 from claimscrub.service import CheckOptions, CheckResult, check_paths
 from claimscrub.web.db import session_scope
 from claimscrub.web.models import Batch
@@ -101,11 +102,14 @@ class BatchService:
         if not data:
             raise InputError(safe_name(filename), "the file is empty")
         batch_id = new_batch_id()
-        folder = self.upload_dir / batch_id
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.upload_dir)
+        folder = private_dir(self.upload_dir / batch_id)
         path = folder / safe_name(filename)
-        path.write_bytes(data)
-        path.chmod(0o600)
+        try:
+            write_private(path, data)
+        except OSError:  # disk full: no partial upload is left behind (the app answers 507)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         with session_scope(self.url) as s:
             s.add(
                 Batch(

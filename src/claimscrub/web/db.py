@@ -16,10 +16,14 @@ from claimscrub.web.models import Setting, WebBase
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
+        from claimscrub.private_files import private_sqlite
+
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        db_file = engine.url.database
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            private_sqlite(db_file)  # before WAL: SQLite gives the WAL/SHM files the db's mode
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -39,12 +43,12 @@ def init_db(url: str) -> Engine:
 
 
 def _alembic_upgrade(url: str) -> bool:
-    """``claimscrub.store.upgrade`` (Alembic) when the store and revision 0002_web are installed."""
+    """``claimscrub.store.upgrade`` (Alembic) when the store and the web revisions are installed."""
     try:
         from claimscrub.store import MIGRATIONS, upgrade
     except ImportError:
         return False
-    if not (MIGRATIONS / "versions" / "0002_web.py").is_file():
+    if not (MIGRATIONS / "versions" / "0003_web_sessions.py").is_file():
         return False
     upgrade(url)
     return True

@@ -1,6 +1,7 @@
 """Web tables: users, API keys, uploaded batches (until the store keeps them), access log.
 
-Created by the Alembic revision ``0002_web`` (``store/migrations/versions/0002_web.py``);
+Created by the Alembic revisions ``0002_web`` and ``0003_web_sessions``
+(``store/migrations/versions/``);
 :func:`claimscrub.web.db.init_db` falls back to ``create_all`` when the store's migrations are
 not installed. Nothing here holds patient data except the uploaded files the batch rows point to.
 """
@@ -90,3 +91,29 @@ class Setting(WebBase):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class WebSession(WebBase):
+    """A signed-in browser. The cookie carries a random token; only its sha256 is stored, so
+    a copy of the database signs nobody in. Deleting the row signs the browser out."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("web_users.id", ondelete="CASCADE"), index=True)
+    #: role and password version at sign-in: a change of either ends the session
+    role: Mapped[str] = mapped_column(String(16))
+    pwv: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SignInFailure(WebBase):
+    """One failed sign-in, kept for the throttling window (shared by every worker)."""
+
+    __tablename__ = "web_signin_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # account | address
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the account name or client address
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -22,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from claimscrub.web.db import session_scope
 from claimscrub.web.models import ApiKey, utcnow
@@ -32,6 +35,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+log = logging.getLogger("claimscrub.web")
 SESSION_COOKIE = "claimscrub_session"
 KEY_PREFIX = "cs_"
 
@@ -199,26 +203,90 @@ async def _plain(send: Send, status: int, body: bytes = b"", headers: list | Non
 UPLOAD_PATHS = {"/api/v1/batches", "/batches/upload"}
 
 
-class LimitsMiddleware:
-    """API bearer-key check (401, empty body) and the request size limit (413) for every request."""
+class ClientTooSlow(BaseException):
+    """The client sent nothing for ``client_timeout`` seconds mid-body. A BaseException so no
+    route or error handler turns it into a 500: :class:`LimitsMiddleware` answers 408."""
 
-    def __init__(self, app: ASGIApp, keys: KeyCache, max_body: int, max_upload: int) -> None:
+
+class LimitsMiddleware:
+    """API bearer-key check (401, empty body), the request size limit (413), a client that
+    stalls mid-body (408, connection closed) and one access-log row per API call (the key's
+    name, never the key) for every request."""
+
+    def __init__(
+        self, app: ASGIApp, keys: KeyCache, max_body: int, max_upload: int, client_timeout: float = 30
+    ) -> None:
         self.app = app
         self.keys = keys
         self.max_body = max_body
         self.max_upload = max_upload
+        self.client_timeout = client_timeout
+        self.api_log = None  # GroupWriter, made on the first API call
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        key_name = None
         if path.startswith("/api/") and path not in PUBLIC_API:
-            name = self._bearer(scope)
-            if name is None:
+            key_name = await run_in_threadpool(self._bearer, scope)
+            if key_name is None:
+                log.warning("API request without a valid key on %s", path[:100])
                 await _plain(send, 401, headers=[(b"www-authenticate", b"Bearer")])
                 return
-            scope.setdefault("state", {})["api_key"] = name
+            scope.setdefault("state", {})["api_key"] = key_name
+        status: list[int] = []
+
+        async def watched_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        try:
+            await self._limited(scope, self._patient(receive), watched_send)
+        except ClientTooSlow:
+            log.info("client sent nothing for %g s on %s; connection closed", self.client_timeout, path[:100])
+            if not status:
+                await _plain(send, 408, b'{"detail":"request body too slow"}', [(b"connection", b"close")])
+            return
+        finally:
+            if key_name is not None:
+                await self._log_api_call(key_name, scope["method"], path, status[0] if status else 0)
+
+    async def _log_api_call(self, key_name: str, method: str, path: str, status: int) -> None:
+        from claimscrub.web.audit_log import GroupWriter
+        from claimscrub.web.models import AccessLog
+
+        if self.api_log is None:
+            self.api_log = GroupWriter(self.keys.url)
+        row = AccessLog(actor=f"apikey:{key_name}", action="api", detail=f"{method} {path} {status}"[:255])
+        try:
+            await asyncio.wrap_future(self.api_log.add(row))
+        except Exception as exc:  # noqa: BLE001 - the answer is already sent; say so in the server log
+            log.error("access log not written: %s", type(exc).__name__)
+
+    def _patient(self, receive: Receive) -> Receive:
+        """``receive`` with a deadline while the body is still arriving; afterwards (waiting for
+        a disconnect while a response streams) without one."""
+        body_done = False
+
+        async def timed() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.client_timeout)
+            except TimeoutError:
+                raise ClientTooSlow from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        return timed
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
         length = _header(scope, b"content-length")
         limit = self.limit_for(path)
         if length is not None:

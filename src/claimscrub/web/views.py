@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from claimscrub.errors import InputError
 from claimscrub.web import batches as bt
+from claimscrub.web import sessions, throttle
 from claimscrub.web.audit_log import recent, record
 from claimscrub.web.db import session_scope
 from claimscrub.web.models import ROLES, User, utcnow
@@ -116,24 +115,25 @@ class NeedSignIn(Exception):
 
 
 def current_user(request: Request) -> User | None:
-    uid = request.session.get("uid")
-    if not uid:
+    token = request.session.get("sid")
+    if not token:
         return None
     cached = request.scope.get("claimscrub_user")
     if cached is not None:
         return cached
-    with session_scope(request.app.state.settings.url) as s:
-        user = s.get(User, uid)
-    if user is None or not user.active or request.session.get("pwv") != pw_version(user):
+    settings = request.app.state.settings
+    with session_scope(settings.url) as s:
+        user = sessions.resolve(s, token, settings.timeouts)
+    if user is None:
         request.session.clear()
         return None
     request.scope["claimscrub_user"] = user
     return user
 
 
-def pw_version(user: User) -> str:
-    """Changes with the password: a password change signs the user out everywhere."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy: the forwarded one, with ``--proxy-headers``)."""
+    return request.client.host if request.client else "unknown"
 
 
 def require(request: Request, roles: tuple[str, ...] = READERS) -> User:
@@ -209,17 +209,6 @@ def sign_in_redirect(exc: NeedSignIn) -> Response:
 
 # -- sign in / out ----------------------------------------------------------------------------
 
-_failures: dict[str, list[float]] = {}
-
-
-def _throttled(name: str) -> bool:
-    now = datetime.now().timestamp()
-    if len(_failures) > 10_000:
-        _failures.clear()
-    recent_fail = [t for t in _failures.get(name, []) if now - t < 300]
-    _failures[name] = recent_fail
-    return len(recent_fail) >= 10
-
 
 @router.get("/")
 def home(request: Request) -> Response:
@@ -231,39 +220,64 @@ def signin_page(request: Request, next: str = "/") -> Response:
     return render(request, "signin.html", next=safe_next(next))
 
 
+LOCKED = "Too many failed sign-ins. Wait {minutes} minutes, or ask an admin."
+
+
 @router.post("/signin")
 async def signin(request: Request) -> Response:
     form = await form_of(request)
     name = str(form.get("username", "")).strip()[:80]
     password = str(form.get("password", ""))[:1024]
     nxt = safe_next(form.get("next"))
-    if _throttled(name):
-        return render(
-            request, "signin.html", status=429, next=nxt, error="Too many failed attempts. Wait 5 minutes."
-        )
-    with session_scope(request.app.state.settings.url) as s:
+    settings = request.app.state.settings
+    policy = settings.signin_policy
+    address = client_address(request)
+    locked_msg = LOCKED.format(minutes=f"{policy.window.total_seconds() / 60:g}")
+    token = newly = None
+    with session_scope(settings.url) as s:
+        refused = throttle.locked(s, name, address, policy)
         user = s.scalars(select(User).where(User.name == name)).one_or_none()
+        # verify even when refused: the answer takes as long either way
         ok = (
             verify_password(user.password_hash if user else None, password)
             and user is not None
             and user.active
         )
-        if ok:
+        if refused:
+            ok = False
+        elif ok:
+            throttle.succeeded(s, name)
             user.last_login_at = utcnow()
+            sessions.end(s, request.session.get("sid"))  # signing in again replaces the old one
+            token = sessions.start(s, user, settings.timeouts)
+        else:
+            newly = throttle.failed(s, name, address, policy)
+    actor = who(user) if user is not None else "unknown user"
+    if refused:
+        record(request, "sign-in-refused", who=actor, detail=f"{refused} locked, from {address}")
+        return render(request, "signin.html", status=429, next=nxt, error=locked_msg)
     if not ok:
-        _failures.setdefault(name, []).append(datetime.now().timestamp())
         log.info("sign-in failed")
+        record(request, "sign-in-failed", who=actor, detail=f"from {address}")
+        if newly:
+            record(request, "lockout", who=actor, detail=f"{newly} locked, from {address}")
+            return render(request, "signin.html", status=429, next=nxt, error=locked_msg)
         return render(request, "signin.html", status=401, next=nxt, error="Wrong user name or password.")
     request.session.clear()  # new session on sign-in (no fixation)
-    request.session.update(uid=user.id, pwv=pw_version(user))
+    request.session["sid"] = token
     csrf_token(request.session)
-    record(request, "sign-in", who=who(user))
+    record(request, "sign-in", who=who(user), detail=f"from {address}")
     return redirect(nxt if nxt != "/signin" else "/")
 
 
 @router.post("/signout")
 async def signout(request: Request) -> Response:
     await form_of(request)
+    user = current_user(request)
+    with session_scope(request.app.state.settings.url) as s:
+        sessions.end(s, request.session.get("sid"))
+    if user is not None:
+        record(request, "sign-out", who=who(user))
     request.session.clear()
     return redirect("/signin")
 
@@ -627,6 +641,7 @@ async def users_change(request: Request, user_id: int) -> Response:
         if user.id == admin.id and (role != "admin" or not active):
             flash(request, "You cannot remove your own admin role or disable yourself.", "error")
             return redirect("/admin/users")
+        before = (user.role, user.active, user.password_hash)
         if role in ROLES:
             user.role = role
         user.active = active
@@ -636,6 +651,8 @@ async def users_change(request: Request, user_id: int) -> Response:
                 flash(request, problem[0].upper() + problem[1:] + ".", "error")
                 return redirect("/admin/users")
             user.password_hash = hash_password(password)
+        if (user.role, user.active, user.password_hash) != before:
+            sessions.end_all(s, user.id)
         name = user.name
     record(
         request, "user-change", who=who(admin), detail=f"{name}: {role}, {'active' if active else 'disabled'}"
