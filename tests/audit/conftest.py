@@ -12,6 +12,8 @@ def history(tmp_path_factory):
     out = tmp_path_factory.mktemp("hist")
     files = generate(out, 6, end="2026-10", seed=7)
     url = f"sqlite:///{out / 'h.db'}"
-    res = CliRunner().invoke(main, ["import", *[str(f) for f in files if f.name != "providers.csv"], "--db", url])
+    res = CliRunner().invoke(
+        main, ["import", *[str(f) for f in files if f.name != "providers.csv"], "--db", url]
+    )
     assert res.exit_code == 0, res.output
     return out, url, files

@@ -180,7 +180,9 @@ def denial_report(engine: Engine) -> dict[str, Any]:
                 "lines_with_remittance": g.height,
                 "denied_lines": denied.height,
                 "predicted_denied_lines": denied.join(flagged, on=["batch_id", "row_no"], how="semi").height,
-                "unpredicted_denied_lines": denied.join(flagged, on=["batch_id", "row_no"], how="anti").height,
+                "unpredicted_denied_lines": denied.join(
+                    flagged, on=["batch_id", "row_no"], how="anti"
+                ).height,
                 "by_rule": _by_rule(with_err.filter(pl.col("payer").fill_null("(none)") == payer)),
             }
         )

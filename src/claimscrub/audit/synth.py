@@ -304,7 +304,9 @@ def generate(out: Path, months: int = 6, *, end: str | None = None, seed: int = 
         for payer in ("commercial", "medicaid", "medicare"):
             control += 1
             path = out / f"remit-{month}-{payer}.835"
-            write_atomic(path, remittance_835(_claims_of(rows, payer), payer, month, payer_rng, BANDS, control))
+            write_atomic(
+                path, remittance_835(_claims_of(rows, payer), payer, month, payer_rng, BANDS, control)
+            )
             written.append(path)
     roster = [
         {
