@@ -74,6 +74,7 @@ def audit_json(prof: Profiles, cmp: pl.DataFrame) -> dict[str, Any]:
                 "reasons": list(r["reasons"] or []),
                 "peer_group": r["peer_group"],
                 "peers": r["peers"],
+                "too_few_peers": r["too_few_peers"],
                 "metrics": {m: _num(r[m]) for m, _ in PROFILE_METRICS},
                 "versus_peers": {
                     m.name: {
@@ -128,11 +129,11 @@ def _f(v: Any, kind: str) -> str:
         return "n/a"
     if kind == "pct":
         return f"{v:.0%}"
-    return f"{v:.1f}" if isinstance(v, float) and abs(v - round(v)) > 1e-9 else f"{int(round(v)):,}"
+    return svg.one_decimal(v)
 
 
 def _score(v: float | None) -> str:
-    return "0" if not v else (f"{v:.1f}" if abs(v - round(v)) > 1e-9 else f"{int(round(v))}")
+    return svg.one_decimal(v or 0)
 
 
 def audit_html(
@@ -251,11 +252,14 @@ def audit_html(
             )
     body.append(card(*dist))
 
-    body.append(
-        card("<h2>Providers who stand out, against their peers</h2>")
-        if flagged.height
-        else card("<h2>Providers who stand out</h2><p>No provider stands out from its peers.</p>")
-    )
+    if flagged.height:
+        body.append(card("<h2>Providers who stand out, against their peers</h2>"))
+    elif too_few.height == cmp.height:
+        body.append(
+            card("<h2>Providers who stand out</h2><p>Too few providers to compare: none is flagged.</p>")
+        )
+    else:
+        body.append(card("<h2>Providers who stand out</h2><p>No provider stands out from its peers.</p>"))
     for r in flagged.iter_rows(named=True):
         body.append(_provider_section(prof, cmp, r, names))
     subtitle = f"Months of service {period}. {count(cmp.height)} providers."
@@ -283,7 +287,7 @@ def _provider_section(prof: Profiles, cmp: pl.DataFrame, r: dict[str, Any], name
             f"<tr><td>{e(LABELS.get(m.name, m.name))}</td><td class='num'>{_f(r[m.name], m.fmt)}</td>"
             f"<td class='num'>{_f(r[f'{m.name}_median'], m.fmt)}</td>"
             f"<td class='num'>{'n/a' if pct is None else f'{pct:.0f}'}</td>"
-            f"<td class='num'>{'n/a' if z is None else f'{z:.1f}'}</td></tr>"
+            f"<td class='num'>{'n/a' if z is None else svg.one_decimal(z)}</td></tr>"
         )
     h.append("</tbody></table><div class='chart-grid'>")
     mine = prof.monthly.filter(pl.col("provider_npi") == npi).sort("month")

@@ -17,9 +17,13 @@ LABEL_ROW = 12
 def _fmt(v: float, kind: str) -> str:
     if kind == "pct":
         return f"{v:.0%}"
-    if kind == "count" or abs(v - round(v)) < 1e-9:
-        return f"{int(round(v)):,}"
-    return f"{v:.1f}"
+    return one_decimal(v) if kind != "count" else f"{int(round(v)):,}"
+
+
+def one_decimal(v: float) -> str:
+    """``32.7``, ``10`` (never ``10.0``), ``1,204``."""
+    r = round(float(v), 1)
+    return f"{int(r):,}" if r == int(r) else f"{r:,.1f}"
 
 
 def place_labels(labels: list[tuple[float, str]], lo: float, hi: float) -> list[tuple[float, int]]:
