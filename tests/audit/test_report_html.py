@@ -3,6 +3,7 @@ honest about small data, and every value escaped."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -88,6 +89,14 @@ def test_audit_html_is_the_finished_report(history):
     assert "<script" not in html and "S. Vance, NP" in html
     without = _run("audit", "--db", url)
     assert "S. Vance" not in without and "--providers ROSTER.csv" in without
+    data = json.loads(
+        _run("audit", "--db", url, "--format", "json", "--providers", str(out / "providers.csv"))
+    )
+    assert data["providers"][0]["provider_name"] == "U. Barlow, LPC"
+    res = CliRunner().invoke(main, ["audit", "--db", url, "--providers", str(out / "claims-2026-10.csv")])
+    assert (
+        res.exit_code == 2 and "missing column provider_name" in res.output and "Traceback" not in res.output
+    )
 
 
 def test_review_html_fills_every_change_cell_and_counts_are_counts(history):
@@ -124,12 +133,11 @@ def test_small_peer_groups_claim_nothing(tmp_path, sqlite_url):
     assert "Too few providers to compare" in html and "No provider stands out" not in html
     reasons = _columns(_parse(html).tables[0], "reasons")
     assert reasons == ["too few providers to compare"] * 2
-    import json
-
     data = json.loads(_run("audit", "--db", sqlite_url, "--format", "json"))
     assert all(p["too_few_peers"] and p["risk_score"] == 0 for p in data["providers"])
     assert all(v["peer_median"] is None for p in data["providers"] for v in p["versus_peers"].values())
     review = _run("review", "--month", "2026-03", "--db", sqlite_url)
+    assert "S. Vance" not in review
     assert "too few lines" in review and "fewer than 20 lines" in review
 
 

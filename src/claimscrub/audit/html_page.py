@@ -82,11 +82,12 @@ def load_names(path: Path | None) -> dict[str, str]:
     """NPI -> provider name from a roster CSV (``provider_npi`` and ``provider_name``)."""
     if path is None:
         return {}
+    from claimscrub.errors import InputError
     from claimscrub.readers.csv_reader import read_roster
 
     roster = read_roster(path)
     if "provider_name" not in roster.columns:
-        return {}
+        raise InputError(str(path), "missing column provider_name (needed to show providers by name)", line=1)
     return {
         str(npi).strip(): str(name).strip()
         for npi, name in roster.select("provider_npi", "provider_name").iter_rows()

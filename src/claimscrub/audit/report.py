@@ -58,7 +58,7 @@ def _num(v: Any) -> Any:
     return v
 
 
-def audit_json(prof: Profiles, cmp: pl.DataFrame) -> dict[str, Any]:
+def audit_json(prof: Profiles, cmp: pl.DataFrame, names: dict[str, str] | None = None) -> dict[str, Any]:
     providers = []
     for r in cmp.iter_rows(named=True):
         npi = r["provider_npi"]
@@ -67,6 +67,7 @@ def audit_json(prof: Profiles, cmp: pl.DataFrame) -> dict[str, Any]:
         providers.append(
             {
                 "provider_npi": npi,
+                "provider_name": (names or {}).get(str(npi)),
                 "credential": r["provider_credential"],
                 "class": r["provider_class"],
                 "state": r["provider_state"],
@@ -333,7 +334,7 @@ def _provider_section(prof: Profiles, cmp: pl.DataFrame, r: dict[str, Any], name
 
 def render_audit(prof: Profiles, cmp: pl.DataFrame, fmt: str, names: dict[str, str] | None = None) -> str:
     if fmt == "json":
-        return json.dumps(audit_json(prof, cmp), indent=1) + "\n"
+        return json.dumps(audit_json(prof, cmp, names), indent=1) + "\n"
     if fmt == "csv":
         return audit_csv(prof, cmp)
     return audit_html(prof, cmp, names=names)

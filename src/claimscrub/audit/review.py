@@ -97,7 +97,7 @@ def _money(v: Decimal) -> str:
     return f"{v:.2f}"
 
 
-def review_json(d: dict[str, Any]) -> dict[str, Any]:
+def review_json(d: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
     from claimscrub.pricing import jsonable
 
     def block(s: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -120,6 +120,7 @@ def review_json(d: dict[str, Any]) -> dict[str, Any]:
             "by_provider": [
                 {
                     **r,
+                    "provider_name": (names or {}).get(str(r["provider_npi"])),
                     "at_risk": risk["by_provider"].get(r["provider_npi"], {}).get("at_risk", "0.00"),
                     "at_risk_unknown_lines": risk["by_provider"]
                     .get(r["provider_npi"], {})
@@ -355,7 +356,7 @@ def review_html(d: dict[str, Any], names: dict[str, str] | None = None) -> str:
 
 def render_review(d: dict[str, Any], fmt: str, names: dict[str, str] | None = None) -> str:
     if fmt == "json":
-        return json.dumps(review_json(d), indent=1) + "\n"
+        return json.dumps(review_json(d, names), indent=1) + "\n"
     if fmt == "csv":
         return review_csv(d)
     return review_html(d, names)
