@@ -3,6 +3,7 @@ honest about small data, and every value escaped."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -161,9 +162,7 @@ def _label_boxes(svg_text: str) -> list[tuple[float, float, float]]:
     for m in re.finditer(
         r'<text class="(?:label|axis)" x="([\d.-]+)" y="([\d.-]+)"[^>]*>([^<]*)</text>', svg_text
     ):
-        text = (
-            m.group(3).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&#x27;", "'")
-        )
+        text = html.unescape(m.group(3))
         out.append((float(m.group(1)), float(m.group(2)), len(text) * svg.CHAR_W))
     return out
 
@@ -179,6 +178,7 @@ def test_strip_chart_labels_never_overlap(points, median):
     text = svg.strip_chart(points, title="t", kind="pct", median=median)
     boxes = _label_boxes(text)
     assert len(boxes) == sum(1 for p in points if p[2]) + 2 + (median is not None)
+    assert text.index('<text class="label"') > text.rindex("<line") if any(p[2] for p in points) else True
     for i, (x1, y1, w1) in enumerate(boxes):
         for x2, y2, w2 in boxes[i + 1 :]:
             if y1 == y2:

@@ -128,7 +128,7 @@ def strip_chart(
     hot = [(x(v), label) for label, v, h in points if h]
     top_rows = place_labels(hot, 0, width)
     n_top = max([r for _, r in top_rows] + [-1]) + 1
-    bottom = [(x(lo), _fmt(lo, kind)), (x(hi), _fmt(hi, kind))]
+    bottom = [(x(lo), _fmt(lo, kind))] + ([(x(hi), _fmt(hi, kind))] if hi != lo else [])
     if median is not None:
         bottom.append((x(median), f"median {_fmt(median, kind)}"))
     bottom_rows = place_labels(bottom, 0, width)
@@ -157,11 +157,16 @@ def strip_chart(
             f'<circle cx="{x(v):.1f}" cy="{y}" r="{r}" fill="{color}" fill-opacity="0.7">'
             f"<title>{escape(label)}: {escape(_fmt(v, kind))}</title></circle>"
         )
-    for (x0, row), (cx, text) in zip(top_rows, hot, strict=True):
+    # leaders first, then the labels on a white halo, so a leader never runs over a label's text
+    for (_, row), (cx, _) in zip(top_rows, hot, strict=True):
         ty = y - 12 - LABEL_ROW * row
         parts.append(
             f'<line x1="{cx:.1f}" y1="{y - 6}" x2="{cx:.1f}" y2="{ty + 2}" stroke="#d62728" stroke-width="0.5"/>'
-            f'<text class="label" x="{x0:.1f}" y="{ty}" font-size="10">{escape(text)}</text>'
+        )
+    for (x0, row), (_, text) in zip(top_rows, hot, strict=True):
+        parts.append(
+            f'<text class="label" x="{x0:.1f}" y="{y - 12 - LABEL_ROW * row}" font-size="10" '
+            f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(text)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
