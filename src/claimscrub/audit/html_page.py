@@ -24,8 +24,8 @@ main{max-width:1100px}
 .reasons li{color:var(--err)}
 .caveat{background:var(--warn-bg);color:var(--warn);border-radius:8px;padding:.5rem .8rem;margin:.6rem 0}
 .risk{color:var(--err);font-weight:700}
-.delta-up{color:var(--err)}
-.delta-down{color:var(--ok)}
+.delta-worse{color:var(--err)}
+.delta-better{color:var(--ok)}
 .ink{color:var(--ink)}
 @media print{
   @page{margin:14mm}

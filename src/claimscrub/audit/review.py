@@ -217,13 +217,14 @@ def _plain(v: Any, kind: str) -> str:
     return f"{int(v):,}"
 
 
-def _delta_cell(cur: Any, prev: Any, kind: str, has_prev: bool) -> str:
+def _delta_cell(cur: Any, prev: Any, kind: str, has_prev: bool, worse_when: int = 1) -> str:
+    """The change cell; ``worse_when`` +1: a rise is bad (red), -1: a rise is good, 0: neither."""
     if not has_prev:
         return "<td class='num muted'>no previous month</td>"
     if cur is None or prev is None:
         return "<td class='num muted'>n/a</td>"
     d = Decimal(str(cur)) - Decimal(str(prev)) if kind == "money" else cur - prev
-    cls = "" if not d else (" delta-up" if d > 0 else " delta-down")
+    cls = "" if not d or not worse_when else (" delta-worse" if d * worse_when > 0 else " delta-better")
     return f"<td class='num{cls}'>{escape(_signed(d, kind))}</td>"
 
 
@@ -250,20 +251,20 @@ def review_html(d: dict[str, Any], names: dict[str, str] | None = None) -> str:
         "<table class='grid'><thead><tr><th></th><th class='num'>this month</th>"
         f"<th class='num'>previous month ({e(prev_label)})</th><th class='num'>change</th></tr></thead><tbody>",
     ]
-    for label, key, kind in (
-        ("claim lines", "lines", "count"),
-        ("claims", "claims", "count"),
-        ("error findings", "errors", "count"),
-        ("warnings", "warnings", "count"),
-        ("share of lines with an error", "error_line_rate", "pct"),
-        ("expected payment (lines with a known rate)", "expected_payment", "money"),
-        ("payment at risk", "at_risk", "money"),
+    for label, key, kind, worse_when in (
+        ("claim lines", "lines", "count", 0),
+        ("claims", "claims", "count", 0),
+        ("error findings", "errors", "count", 1),
+        ("warnings", "warnings", "count", 1),
+        ("share of lines with an error", "error_line_rate", "pct", 1),
+        ("expected payment (lines with a known rate)", "expected_payment", "money", -1),
+        ("payment at risk", "at_risk", "money", 1),
     ):
         pv = prev[key] if prev else None
         summary.append(
             f"<tr><td>{e(label)}</td><td class='num ink'>{e(_plain(cur[key], kind))}</td>"
             f"<td class='num'>{e(_plain(pv, kind)) if has_prev else '<span class=muted>no data</span>'}</td>"
-            f"{_delta_cell(cur[key], pv, kind, has_prev)}</tr>"
+            f"{_delta_cell(cur[key], pv, kind, has_prev, worse_when)}</tr>"
         )
     summary.append("</tbody></table>")
     summary.append(

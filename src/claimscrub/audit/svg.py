@@ -57,7 +57,9 @@ def line_chart(
     height: int = 220,
 ) -> str:
     """Lines over months; ``series`` = [(name, values aligned with x_labels)]."""
-    left, right, top, bottom = 48, 150, 26, 30
+    longest = max((len(name) for name, _ in series), default=0)
+    left, top, bottom = 48, 26, 30
+    right = int(min(40 + longest * CHAR_W, 200))  # room for the legend's longest name
     w, h = width - left - right, height - top - bottom
     vals = [v for _, ys in series for v in ys if v is not None]
     ymax = max(vals + [0.0]) or 1.0
@@ -71,7 +73,7 @@ def line_chart(
         return left + w * i / n, top + h - h * v / ymax
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
         f'<text x="{left}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#999"/>',
@@ -99,7 +101,9 @@ def line_chart(
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
         ly = top + 12 + 16 * k
         parts.append(f'<rect x="{left + w + 10}" y="{ly - 8}" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{left + w + 24}" y="{ly + 1}" font-size="11">{escape(name[:22])}</text>')
+        fits = int((right - 30) / CHAR_W)
+        label = name if len(name) <= fits else name[: fits - 1] + "…"
+        parts.append(f'<text x="{left + w + 24}" y="{ly + 1}" font-size="10">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -179,7 +183,7 @@ def bar_chart(bars: list[tuple[str, float]], *, title: str, kind: str = "num", w
     vmax = max([v for _, v in bars] + [0.0]) or 1.0
     w = width - left - 70
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
         f'<text x="4" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]
