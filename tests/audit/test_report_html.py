@@ -110,7 +110,7 @@ def test_review_html_fills_every_change_cell_and_counts_are_counts(history):
     for t in with_change:
         cells = _columns(t, "change")
         assert cells and all(
-            re.fullmatch(r"[+-](\$[\d,]+\.\d\d|[\d,]+( pts)?|\d+\.\d pts)|0|\+0", c) for c in cells
+            re.fullmatch(r"[+-](\$[\d,]+\.\d\d|[\d,]+|\d+\.\d pts)|0|0 pts|\$0\.00", c) for c in cells
         ), cells
     summary = {row[0]: row for row in with_change[0][1:]}
     assert summary["claim lines"][1].replace(",", "").isdigit()

@@ -27,6 +27,7 @@ main{max-width:1100px}
 .delta-worse{color:var(--err)}
 .delta-better{color:var(--ok)}
 .ink{color:var(--ink)}
+table.grid th.num{text-align:right}
 @media print{
   @page{margin:14mm}
   body{background:#fff;font-size:10.5pt;-webkit-print-color-adjust:exact;print-color-adjust:exact}

@@ -200,6 +200,8 @@ MIN_LINES_FOR_RATE = 20
 
 
 def _signed(v: float | int | Decimal, kind: str) -> str:
+    if not v:
+        return {"pct": "0 pts", "money": "$0.00"}.get(kind, "0")
     if kind == "pct":
         return f"{float(v) * 100:+.1f} pts"
     if kind == "money":
