@@ -80,12 +80,16 @@ def register(main: click.Group) -> None:
     @main.command("demo-history")
     @click.option("--months", type=click.IntRange(1, 36), default=6, show_default=True)
     @click.option(
-        "--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for the CSV files."
+        "--out",
+        "out",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Folder for the claim CSVs, 835s and roster.",
     )
     @click.option("--end", metavar="YYYY-MM", help="Last month (default: last month before today).")
     @click.option("--seed", type=int, default=7, show_default=True)
     def demo_history(months, out, end, seed):  # type: ignore[no-untyped-def]
-        """Write a synthetic claim history (CSV per month, with notes) with three outlier providers."""
+        """Write a synthetic claim history (CSV per month, with notes), the payers' 835s and a roster."""
         import re
 
         from claimscrub.audit.synth import generate
