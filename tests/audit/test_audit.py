@@ -133,22 +133,12 @@ def test_profile_numbers_on_a_hand_built_history():
     assert rates["rate"].to_list()[0] == pytest.approx(1 / 8)
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory):
-    """The 6-month synthetic history imported into SQLite (shared by the tests below)."""
-    out = tmp_path_factory.mktemp("hist")
-    files = generate(out, 6, end="2026-10", seed=7)
-    url = f"sqlite:///{out / 'h.db'}"
-    res = CliRunner().invoke(
-        main, ["import", *[str(f) for f in files if f.name.startswith("claims-")], "--db", url]
-    )
-    assert res.exit_code == 0, res.output
-    return out, url, files
-
-
 def test_generator_writes_month_files_with_notes(history):
     out, _, files = history
-    assert [f.name for f in files] == [f"claims-2026-{m:02d}.csv" for m in range(5, 11)] + ["providers.csv"]
+    months = [f"2026-{m:02d}" for m in range(5, 11)]
+    assert [f.name for f in files] == [f"claims-{m}.csv" for m in months] + [
+        f"remit-{m}-{p}.835" for m in months for p in ("commercial", "medicaid", "medicare")
+    ] + ["providers.csv"]
     rows = list(csv.DictReader((out / "claims-2026-10.csv").open()))
     assert sum(1 for r in rows if r["note"]) > 1000
     assert {r["provider_credential"] for r in rows} >= {"MD", "NP", "PSYCHOLOGIST", "LCSW", "LPC", "LMFT"}

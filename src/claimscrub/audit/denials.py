@@ -5,11 +5,15 @@ A remittance row *denies or adjusts* its line when the payer paid nothing on a b
 when the claim was denied (CLP02 = 4), or when it carries an adjustment in group CO, OA, PI or
 CR whose CARC is not a routine one (``ROUTINE_CARC``: deductible/coinsurance/copay, prior-payer
 adjudication, fee-schedule and contractual reductions).  Patient responsibility (PR) alone is
-not a denial.  Only CARC/RARC numbers are reported -- no licensed description text.
+not a denial.  Reports carry CARC/RARC numbers, and in text a short meaning of our own words
+from ``data/remit_codes.csv`` (not the licensed X12 description text).  ``by_payer`` breaks the
+same counts down by the payer of the stored line.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import json
 from typing import Any
 
@@ -50,12 +54,36 @@ ADJ_SCHEMA = {
 }
 
 
+def _by_rule(with_err: pl.DataFrame) -> list[dict[str, Any]]:
+    """Per rule: error lines with a remittance, how many the payer denied, with which codes."""
+    by_rule = []
+    for rule, g in with_err.group_by("rule"):
+        denied = g.filter(pl.col("denied"))
+        codes = (
+            denied.select(pl.col("codes").list.explode(keep_nulls=False, empty_as_null=False))
+            .drop_nulls()["codes"]
+            .value_counts(sort=True)
+        )
+        by_rule.append(
+            {
+                "rule": rule[0],
+                "error_lines_with_remittance": g.height,
+                "denied_or_adjusted": denied.height,
+                "paid_anyway": g.height - denied.height,
+                "hit_rate": round(denied.height / g.height, 3) if g.height else None,
+                "codes": {r["codes"]: int(r["count"]) for r in codes.iter_rows(named=True)},
+            }
+        )
+    by_rule.sort(key=lambda r: (-r["denied_or_adjusted"], r["rule"]))
+    return by_rule
+
+
 def denial_report(engine: Engine) -> dict[str, Any]:
     remits = query(engine, REMIT_SQL, REMIT_SCHEMA)
     adjs = query(engine, "SELECT file_id, seq, group_code, carc, amount FROM adjustments", ADJ_SCHEMA)
     lines = query(
         engine,
-        "SELECT batch_id, row_no, claim_id, line_no, cpt, service_date, provider_npi FROM lines",
+        "SELECT batch_id, row_no, claim_id, line_no, cpt, service_date, provider_npi, payer FROM lines",
         {
             "batch_id": pl.Int64(),
             "row_no": pl.Int64(),
@@ -64,6 +92,7 @@ def denial_report(engine: Engine) -> dict[str, Any]:
             "cpt": pl.String(),
             "service_date": pl.Date(),
             "provider_npi": pl.String(),
+            "payer": pl.String(),
         },
     )
     errors = query(
@@ -139,27 +168,26 @@ def denial_report(engine: Engine) -> dict[str, Any]:
     detail = outcome.join(lines, on=["batch_id", "row_no"], how="left")
     with_err = detail.join(errors, on=["batch_id", "row_no"], how="inner")
 
-    by_rule = []
-    for rule, g in with_err.group_by("rule"):
-        denied = g.filter(pl.col("denied"))
-        codes = (
-            denied.select(pl.col("codes").list.explode(keep_nulls=False, empty_as_null=False))
-            .drop_nulls()["codes"]
-            .value_counts(sort=True)
-        )
-        by_rule.append(
-            {
-                "rule": rule[0],
-                "error_lines_with_remittance": g.height,
-                "denied_or_adjusted": denied.height,
-                "paid_anyway": g.height - denied.height,
-                "hit_rate": round(denied.height / g.height, 3) if g.height else None,
-                "codes": {r["codes"]: int(r["count"]) for r in codes.iter_rows(named=True)},
-            }
-        )
-    by_rule.sort(key=lambda r: (-r["denied_or_adjusted"], r["rule"]))
     flagged = with_err.select("batch_id", "row_no").unique()
     missed = detail.filter(pl.col("denied")).join(flagged, on=["batch_id", "row_no"], how="anti")
+    by_rule = _by_rule(with_err)
+    by_payer = []
+    for (payer,), g in detail.with_columns(pl.col("payer").fill_null("(none)")).group_by("payer"):
+        denied = g.filter(pl.col("denied"))
+        by_payer.append(
+            {
+                "payer": payer,
+                "lines_with_remittance": g.height,
+                "denied_lines": denied.height,
+                "predicted_denied_lines": denied.join(flagged, on=["batch_id", "row_no"], how="semi").height,
+                "unpredicted_denied_lines": denied.join(
+                    flagged, on=["batch_id", "row_no"], how="anti"
+                ).height,
+                "by_rule": _by_rule(with_err.filter(pl.col("payer").fill_null("(none)") == payer)),
+            }
+        )
+    by_payer.sort(key=lambda r: r["payer"])
+
     unpredicted = [
         {
             "claim_id": r["claim_id"],
@@ -186,6 +214,7 @@ def denial_report(engine: Engine) -> dict[str, Any]:
             detail.filter(pl.col("denied")).join(flagged, on=["batch_id", "row_no"], how="semi").height
         ),
         "by_rule": by_rule,
+        "by_payer": by_payer,
         "unpredicted": unpredicted,
         "unpredicted_codes": {r["codes"]: int(r["count"]) for r in missed_codes.iter_rows(named=True)},
         "unlinked": [
@@ -197,6 +226,21 @@ def denial_report(engine: Engine) -> dict[str, Any]:
             for r in unlinked.sort("claim_id").iter_rows(named=True)
         ],
     }
+
+
+@functools.cache
+def code_meanings() -> dict[str, str]:
+    """CARC or RARC number -> short meaning (``data/remit_codes.csv``)."""
+    from claimscrub.knowledge import DATA_DIR
+
+    with open(DATA_DIR / "remit_codes.csv", newline="") as fh:
+        return {r["code"]: r["meaning"] for r in csv.DictReader(fh)}
+
+
+def describe(code: str) -> str:
+    """``CO-16`` -> ``CO-16 (claim lacks information ...)``; unknown numbers stay bare."""
+    meaning = code_meanings().get(code.split("-", 1)[-1])
+    return f"{code} ({meaning})" if meaning else code
 
 
 def render_denials(rep: dict[str, Any], fmt: str) -> str:
@@ -261,6 +305,25 @@ def render_denials(rep: dict[str, Any], fmt: str) -> str:
             f"{r['denied_or_adjusted']} denied/adjusted, "
             f"{r['paid_anyway']} paid anyway; codes: {codes}"
         )
+    if rep.get("by_payer"):
+        out += ["", "By payer:"]
+    for p in rep.get("by_payer", []):
+        out.append(
+            f"  {p['payer']}: {p['lines_with_remittance']} line(s) with a remittance, "
+            f"{p['denied_lines']} denied or adjusted: {p['predicted_denied_lines']} predicted by a rule, "
+            f"{p['unpredicted_denied_lines']} not"
+        )
+        for r in p["by_rule"]:
+            out.append(
+                f"    {r['rule']}: {r['error_lines_with_remittance']} line(s), "
+                f"{r['denied_or_adjusted']} denied/adjusted, {r['paid_anyway']} paid anyway"
+            )
+    if rep["unpredicted_codes"]:
+        out += ["", "Codes of the denials no rule predicted:"]
+        out += [f"  {describe(k)}: {v} line(s)" for k, v in rep["unpredicted_codes"].items()]
+    if rep["by_rule"]:
+        seen = sorted({k for r in rep["by_rule"] for k in r["codes"]})
+        out += ["", "Codes on predicted denials:"] + [f"  {describe(k)}" for k in seen]
     out += ["", "Denials no rule predicted:"]
     if not rep["unpredicted"]:
         out.append("  (none)")

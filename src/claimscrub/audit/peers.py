@@ -115,12 +115,22 @@ def compare(overall: pl.DataFrame) -> pl.DataFrame:
         if len(same) < MIN_PEERS:
             same = [o for o in rows if o["provider_npi"] != r["provider_npi"]]
             group = f"all providers (fewer than {MIN_PEERS} peers in {cls or 'unknown class'})"
-        rec: dict[str, object] = {"provider_npi": r["provider_npi"], "peer_group": group, "peers": len(same)}
+        too_few = len(same) < MIN_PEERS
+        if too_few:
+            group = (
+                f"too few providers to compare ({len(same)} other provider(s); at least {MIN_PEERS} needed)"
+            )
+        rec: dict[str, object] = {
+            "provider_npi": r["provider_npi"],
+            "peer_group": group,
+            "peers": len(same),
+            "too_few_peers": too_few,
+        }
         reasons: list[str] = []
         score = 0.0
         for m in METRICS:
             v = r.get(m.name)
-            vals = [float(o[m.name]) for o in same if o.get(m.name) is not None]
+            vals = [] if too_few else [float(o[m.name]) for o in same if o.get(m.name) is not None]
             med = _median(vals)
             z = pct = None
             if v is not None and med is not None:
@@ -152,6 +162,7 @@ def compare(overall: pl.DataFrame) -> pl.DataFrame:
         "provider_npi": pl.String(),
         "peer_group": pl.String(),
         "peers": pl.Int64(),
+        "too_few_peers": pl.Boolean(),
     }
     for m in METRICS:
         schema |= {

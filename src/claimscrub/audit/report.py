@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (HTML template lines)
 """``claimscrub audit``: provider profiles against peers, as HTML (inline SVG charts), CSV or JSON."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import polars as pl
 from sqlalchemy import Engine
 
 from claimscrub.audit import svg
-from claimscrub.audit.peers import METRICS, compare
+from claimscrub.audit.html_page import card, count, page, provider_html, provider_text
+from claimscrub.audit.peers import METRICS, MIN_PEERS, compare
 from claimscrub.audit.profiles import Profiles, load, pairing_text
 
 PROFILE_METRICS = [
@@ -56,7 +58,7 @@ def _num(v: Any) -> Any:
     return v
 
 
-def audit_json(prof: Profiles, cmp: pl.DataFrame) -> dict[str, Any]:
+def audit_json(prof: Profiles, cmp: pl.DataFrame, names: dict[str, str] | None = None) -> dict[str, Any]:
     providers = []
     for r in cmp.iter_rows(named=True):
         npi = r["provider_npi"]
@@ -65,6 +67,7 @@ def audit_json(prof: Profiles, cmp: pl.DataFrame) -> dict[str, Any]:
         providers.append(
             {
                 "provider_npi": npi,
+                "provider_name": (names or {}).get(str(npi)),
                 "credential": r["provider_credential"],
                 "class": r["provider_class"],
                 "state": r["provider_state"],
@@ -72,6 +75,7 @@ def audit_json(prof: Profiles, cmp: pl.DataFrame) -> dict[str, Any]:
                 "reasons": list(r["reasons"] or []),
                 "peer_group": r["peer_group"],
                 "peers": r["peers"],
+                "too_few_peers": r["too_few_peers"],
                 "metrics": {m: _num(r[m]) for m, _ in PROFILE_METRICS},
                 "versus_peers": {
                     m.name: {
@@ -121,51 +125,75 @@ def audit_csv(prof: Profiles, cmp: pl.DataFrame) -> str:
     return neutralize_formulas(out).write_csv()
 
 
-CSS = """
-body{font-family:system-ui,Segoe UI,Arial,sans-serif;margin:24px;color:#222;max-width:1100px}
-table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;
-text-align:left;vertical-align:top}th{background:#f2f2f2}.num{text-align:right}.risk{color:#b00;font-weight:bold}
-section.provider{border-top:2px solid #ddd;margin-top:20px;padding-top:8px}ul.reasons li{color:#b00}
-.note{color:#555;font-size:13px}
-"""
-
-
 def _f(v: Any, kind: str) -> str:
     if v is None:
         return "n/a"
     if kind == "pct":
         return f"{v:.0%}"
-    return f"{v:.1f}" if isinstance(v, float) and abs(v - round(v)) > 1e-9 else f"{int(round(v))}"
+    return svg.one_decimal(v)
+
+
+def _score(v: float | None) -> str:
+    return svg.one_decimal(v or 0)
 
 
 def audit_html(
-    prof: Profiles, cmp: pl.DataFrame, title: str = "claimscrub audit: providers against peers"
+    prof: Profiles,
+    cmp: pl.DataFrame,
+    title: str = "claimscrub audit: providers against peers",
+    names: dict[str, str] | None = None,
 ) -> str:
     e = escape
-    h = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-        f"<p class='note'>Months: {e(', '.join(prof.months))}. {cmp.height} providers. "
-        "Each provider is compared with peers of the same credential class (median and robust "
-        "z-score = distance from the peers' median "
-        "in units of 1.4826 x MAD). The risk score adds the z-scores (capped at 10) of the reasons listed; "
-        "0 means nothing stands out.</p>",
-        "<h2>Providers by risk</h2><table><tr><th>NPI</th><th>credential</th><th>class</th><th>state</th>"
-        "<th>risk score</th><th>reasons</th><th>lines</th></tr>",
+    names = names or {}
+    flagged = cmp.filter(pl.col("risk_score") > 0)
+    too_few = cmp.filter(pl.col("too_few_peers"))
+    months = prof.months
+    period = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    h: list[str] = [
+        "<div class='cards'>",
+        f"<div class='stat'><div class='n'>{count(cmp.height)}</div><div class='l'>providers</div></div>",
+        f"<div class='stat'><div class='n'>{count(len(months))}</div><div class='l'>months</div></div>",
+        f"<div class='stat'><div class='n'>{count(cmp['lines'].sum())}</div><div class='l'>claim lines</div></div>",
+        f"<div class='stat{' error' if flagged.height else ''}'><div class='n'>{count(flagged.height)}</div>"
+        "<div class='l'>providers who stand out</div></div></div>",
+        "<p class='muted'>Each provider is compared with peers of the same credential class: the peers' "
+        "median and a robust z-score (distance from the median in units of 1.4826 x MAD). A reason is "
+        "listed only when the difference is large both against the peers and in plain terms; the risk "
+        "score adds the reasons' z-scores (each capped at 10), so 0 means nothing stands out.</p>",
+    ]
+    if not names:
+        h.append(
+            "<p class='muted noprint'>Providers are shown by NPI: pass <code>--providers ROSTER.csv</code> "
+            "(with a <code>provider_name</code> column) to show their names.</p>"
+        )
+    if too_few.height:
+        h.append(
+            f"<p class='caveat'>Too few providers to compare: {count(too_few.height)} provider(s) have fewer "
+            f"than {MIN_PEERS} others to be measured against, so no peer comparison or risk is claimed "
+            "for them. Import more providers' claims for a meaningful comparison.</p>"
+        )
+    rows = [
+        "<table class='grid'><thead><tr><th>provider</th><th>credential</th><th>class</th><th>state</th>"
+        "<th class='num'>peers</th><th class='num'>risk score</th><th>reasons</th><th class='num'>lines</th>"
+        "</tr></thead><tbody>"
     ]
     for r in cmp.iter_rows(named=True):
-        reasons = "<br>".join(e(x) for x in (r["reasons"] or [])) or "-"
-        cls = " class='risk'" if r["risk_score"] else ""
-        h.append(
-            f"<tr><td>{e(str(r['provider_npi']))}</td><td>{e(str(r['provider_credential']))}</td>"
-            f"<td>{e(str(r['provider_class']))}</td><td>{e(str(r['provider_state']))}</td>"
-            f"<td class='num'><span{cls}>{r['risk_score']:.1f}</span></td><td>{reasons}</td>"
-            f"<td class='num'>{r['lines']}</td></tr>"
+        reasons = (
+            "<br>".join(e(x) for x in (r["reasons"] or [])) or "<span class='muted'>nothing stands out</span>"
         )
-    h.append("</table>")
+        if r["too_few_peers"] and not r["reasons"]:
+            reasons = "<span class='muted'>too few providers to compare</span>"
+        cls = " class='risk'" if r["risk_score"] else ""
+        peers = "too few" if r["too_few_peers"] else count(r["peers"])
+        rows.append(
+            f"<tr><td>{provider_html(r['provider_npi'], names)}</td><td>{e(str(r['provider_credential'] or '-'))}</td>"
+            f"<td>{e(str(r['provider_class'] or '-'))}</td><td>{e(str(r['provider_state'] or '-'))}</td>"
+            f"<td class='num'>{peers}</td><td class='num'><span{cls}>{_score(r['risk_score'])}</span></td>"
+            f"<td>{reasons}</td><td class='num'>{count(r['lines'])}</td></tr>"
+        )
+    rows.append("</tbody></table>")
+    body = [card(*h), card("<h2>Providers by risk</h2>", *rows)]
 
-    # trends across all providers
     by_month = (
         prof.monthly.group_by("month")
         .agg(
@@ -176,16 +204,18 @@ def audit_html(
         )
         .sort("month")
     )
-    months = by_month["month"].to_list()
-    h.append("<h2>Trends</h2>")
-    h.append(
+    mlist = by_month["month"].to_list()
+    trend = [
+        "<h2>Trends</h2><div class='chart-grid'><div class='figure'>",
         svg.line_chart(
-            months, [("lines", [float(v) for v in by_month["lines"]])], title="Claim lines per month"
-        )
-    )
-    h.append(
+            mlist,
+            [("lines", [float(v) for v in by_month["lines"]])],
+            title="Claim lines per month",
+            kind="count",
+        ),
+        "</div><div class='figure'>",
         svg.line_chart(
-            months,
+            mlist,
             [
                 (
                     "error lines",
@@ -199,94 +229,112 @@ def audit_html(
                     ],
                 ),
             ],
-            title="Share of lines with an error; 90863 per psychotherapy session",
+            title="Lines with an error; 90863 per session",
             kind="pct",
-        )
-    )
+        ),
+        "</div></div>",
+    ]
+    body.append(card(*trend))
 
-    h.append("<h2>Distributions (one dot per provider; red = a reason was found)</h2>")
+    dist = [
+        "<h2>Distributions</h2><p class='muted'>One dot per provider; red and labelled = a reason was found.</p>"
+    ]
     for m in METRICS:
-        kind = m.fmt
         pts = [
-            (f"{r['provider_npi']} {r['provider_credential']}", float(r[m.name]), bool(r["risk_score"]))
+            (provider_text(r["provider_npi"], names), float(r[m.name]), bool(r["risk_score"]))
             for r in cmp.iter_rows(named=True)
             if r[m.name] is not None
         ]
         if pts:
-            h.append(svg.strip_chart(pts, title=LABELS.get(m.name, m.name), kind=kind))
+            dist.append(
+                "<div class='figure'>"
+                + svg.strip_chart(pts, title=LABELS.get(m.name, m.name), kind=m.fmt)
+                + "</div>"
+            )
+    body.append(card(*dist))
 
-    flagged = cmp.filter(pl.col("risk_score") > 0)
-    h.append("<h2>Flagged providers against their peers</h2>")
-    if flagged.height == 0:
-        h.append("<p>No provider stands out from its peers.</p>")
+    if flagged.height:
+        body.append(card("<h2>Providers who stand out, against their peers</h2>"))
+    elif too_few.height == cmp.height:
+        body.append(
+            card("<h2>Providers who stand out</h2><p>Too few providers to compare: none is flagged.</p>")
+        )
+    else:
+        body.append(card("<h2>Providers who stand out</h2><p>No provider stands out from its peers.</p>"))
     for r in flagged.iter_rows(named=True):
-        npi = r["provider_npi"]
+        body.append(_provider_section(prof, cmp, r, names))
+    subtitle = f"Months of service {period}. {count(cmp.height)} providers."
+    return page(title, subtitle, body)
+
+
+def _provider_section(prof: Profiles, cmp: pl.DataFrame, r: dict[str, Any], names: dict[str, str]) -> str:
+    e = escape
+    npi = r["provider_npi"]
+    label = provider_text(npi, names)
+    h = [
+        f"<section class='card provider'><h3>{provider_html(npi, names)} "
+        f"<span class='muted'>({e(str(r['provider_credential'] or '-'))}, {e(str(r['provider_state'] or '-'))})"
+        f"</span> &middot; risk score <span class='risk'>{_score(r['risk_score'])}</span></h3>",
+        "<ul class='reasons'>" + "".join(f"<li>{e(x)}</li>" for x in r["reasons"]) + "</ul>",
+        f"<p class='muted'>Peers: {e(str(r['peer_group']))} ({count(r['peers'])}). 90863 billed with: "
+        f"{e(pairing_text(prof.pairings, npi) or 'n/a')}</p>",
+        "<table class='grid'><thead><tr><th>metric</th><th class='num'>provider</th><th class='num'>peers' median</th>"
+        "<th class='num'>percentile</th><th class='num'>robust z</th></tr></thead><tbody>",
+    ]
+    for m in METRICS:
+        z = r[f"{m.name}_z"]
+        pct = r[f"{m.name}_pct"]
         h.append(
-            f"<section class='provider'><h3>{e(str(npi))} ({e(str(r['provider_credential']))}, "
-            f"{e(str(r['provider_state']))}) - risk score {r['risk_score']:.1f}</h3>"
+            f"<tr><td>{e(LABELS.get(m.name, m.name))}</td><td class='num'>{_f(r[m.name], m.fmt)}</td>"
+            f"<td class='num'>{_f(r[f'{m.name}_median'], m.fmt)}</td>"
+            f"<td class='num'>{'n/a' if pct is None else f'{pct:.0f}'}</td>"
+            f"<td class='num'>{'n/a' if z is None else svg.one_decimal(z)}</td></tr>"
         )
-        h.append("<ul class='reasons'>" + "".join(f"<li>{e(x)}</li>" for x in r["reasons"]) + "</ul>")
+    h.append("</tbody></table><div class='chart-grid'>")
+    mine = prof.monthly.filter(pl.col("provider_npi") == npi).sort("month")
+    peers = prof.monthly.filter(
+        (pl.col("provider_class") == r["provider_class"]) & (pl.col("provider_npi") != npi)
+    )
+    for m in METRICS:
+        if (r[f"{m.name}_z"] or 0) * m.direction < 3.5:
+            continue
+        med = peers.group_by("month").agg(pl.col(m.name).median()).sort("month")
+        medmap = dict(zip(med["month"], med[m.name], strict=True))
+        mm = dict(zip(mine["month"], mine[m.name], strict=True))
+        h.append("<div class='figure'>")
         h.append(
-            f"<p class='note'>Peers: {e(str(r['peer_group']))} ({r['peers']}). 90863 billed with: "
-            f"{e(pairing_text(prof.pairings, npi) or 'n/a')}</p>"
+            svg.line_chart(
+                prof.months,
+                [
+                    (label, [mm.get(x) for x in prof.months]),
+                    ("peers' median", [medmap.get(x) for x in prof.months]),
+                ],
+                title=f"{LABELS.get(m.name, m.name)} by month",
+                kind=m.fmt,
+            )
         )
+        same = cmp.filter(pl.col("provider_class") == r["provider_class"])
+        pts = [
+            (provider_text(x["provider_npi"], names), float(x[m.name]), x["provider_npi"] == npi)
+            for x in same.iter_rows(named=True)
+            if x[m.name] is not None
+        ]
         h.append(
-            "<table><tr><th>metric</th><th>provider</th><th>peers' median</th><th>percentile</th>"
-            "<th>robust z</th></tr>"
+            svg.strip_chart(
+                pts,
+                title=f"{LABELS.get(m.name, m.name)}: among peers",
+                kind=m.fmt,
+                median=r[f"{m.name}_median"],
+            )
         )
-        for m in METRICS:
-            z = r[f"{m.name}_z"]
-            pct = r[f"{m.name}_pct"]
-            h.append(
-                f"<tr><td>{e(LABELS.get(m.name, m.name))}</td><td class='num'>{_f(r[m.name], m.fmt)}</td>"
-                f"<td class='num'>{_f(r[f'{m.name}_median'], m.fmt)}</td>"
-                f"<td class='num'>{'n/a' if pct is None else f'{pct:.0f}'}</td>"
-                f"<td class='num'>{'n/a' if z is None else f'{z:.1f}'}</td></tr>"
-            )
-        h.append("</table>")
-        mine = prof.monthly.filter(pl.col("provider_npi") == npi).sort("month")
-        peers = prof.monthly.filter(
-            (pl.col("provider_class") == r["provider_class"]) & (pl.col("provider_npi") != npi)
-        )
-        for m in METRICS:
-            if (r[f"{m.name}_z"] or 0) * m.direction < 3.5:
-                continue
-            med = peers.group_by("month").agg(pl.col(m.name).median()).sort("month")
-            medmap = dict(zip(med["month"], med[m.name], strict=True))
-            mm = dict(zip(mine["month"], mine[m.name], strict=True))
-            h.append(
-                svg.line_chart(
-                    prof.months,
-                    [
-                        (str(npi), [mm.get(x) for x in prof.months]),
-                        ("peers' median", [medmap.get(x) for x in prof.months]),
-                    ],
-                    title=f"{LABELS.get(m.name, m.name)} by month",
-                    kind=m.fmt,
-                )
-            )
-            same = cmp.filter(pl.col("provider_class") == r["provider_class"])
-            pts = [
-                (str(x["provider_npi"]), float(x[m.name]), x["provider_npi"] == npi)
-                for x in same.iter_rows(named=True)
-                if x[m.name] is not None
-            ]
-            h.append(
-                svg.strip_chart(
-                    pts,
-                    title=f"{LABELS.get(m.name, m.name)}: {npi} among peers",
-                    kind=m.fmt,
-                    median=r[f"{m.name}_median"],
-                )
-            )
-        h.append("</section>")
-    h.append("</body></html>\n")
+        h.append("</div>")
+    h.append("</div></section>")
     return "".join(h)
 
 
-def render_audit(prof: Profiles, cmp: pl.DataFrame, fmt: str) -> str:
+def render_audit(prof: Profiles, cmp: pl.DataFrame, fmt: str, names: dict[str, str] | None = None) -> str:
     if fmt == "json":
-        return json.dumps(audit_json(prof, cmp), indent=1) + "\n"
+        return json.dumps(audit_json(prof, cmp, names), indent=1) + "\n"
     if fmt == "csv":
         return audit_csv(prof, cmp)
-    return audit_html(prof, cmp)
+    return audit_html(prof, cmp, names=names)

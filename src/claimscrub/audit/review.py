@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from claimscrub.audit import svg
 from claimscrub.audit.db import load_findings, load_lines, load_prices
+from claimscrub.audit.html_page import card, page, provider_html
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -96,7 +97,7 @@ def _money(v: Decimal) -> str:
     return f"{v:.2f}"
 
 
-def review_json(d: dict[str, Any]) -> dict[str, Any]:
+def review_json(d: dict[str, Any], names: dict[str, str] | None = None) -> dict[str, Any]:
     from claimscrub.pricing import jsonable
 
     def block(s: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -114,9 +115,17 @@ def review_json(d: dict[str, Any]) -> dict[str, Any]:
             "expected_payment": risk["expected_payment"],
             "at_risk": risk["at_risk"],
             "unknown_price_lines": risk["unknown_lines"],
+            "at_risk_unknown_lines": risk.get("at_risk_unknown_lines", 0),
             "by_rule": s["by_rule"].to_dicts(),
             "by_provider": [
-                {**r, "at_risk": risk["by_provider"].get(r["provider_npi"], {}).get("at_risk", "0.00")}
+                {
+                    **r,
+                    "provider_name": (names or {}).get(str(r["provider_npi"])),
+                    "at_risk": risk["by_provider"].get(r["provider_npi"], {}).get("at_risk", "0.00"),
+                    "at_risk_unknown_lines": risk["by_provider"]
+                    .get(r["provider_npi"], {})
+                    .get("at_risk_unknown_lines", 0),
+                }
                 for r in s["by_provider"].sort("errors", descending=True).to_dicts()
             ],
             "by_rule_provider": s["by_rule_provider"].to_dicts(),
@@ -186,74 +195,171 @@ def review_csv(d: dict[str, Any]) -> str:
     return neutralize_formulas(pl.DataFrame(rows, schema=schema)).write_csv()
 
 
-def review_html(d: dict[str, Any]) -> str:
+#: below this many lines in the month a provider's error share is not shown as a rate
+MIN_LINES_FOR_RATE = 20
+
+
+def _signed(v: float | int | Decimal, kind: str) -> str:
+    if not v:
+        return {"pct": "0 pts", "money": "$0.00"}.get(kind, "0")
+    if kind == "pct":
+        return f"{float(v) * 100:+.1f} pts"
+    if kind == "money":
+        return f"{'+' if v >= 0 else '-'}${abs(Decimal(v)):,.2f}"
+    return f"{int(v):+,}"
+
+
+def _plain(v: Any, kind: str) -> str:
+    if v is None:
+        return "n/a"
+    if kind == "pct":
+        return f"{float(v):.1%}"
+    if kind == "money":
+        return f"${Decimal(v):,.2f}"
+    return f"{int(v):,}"
+
+
+def _delta_cell(cur: Any, prev: Any, kind: str, has_prev: bool, worse_when: int = 1) -> str:
+    """The change cell; ``worse_when`` +1: a rise is bad (red), -1: a rise is good, 0: neither."""
+    if not has_prev:
+        return "<td class='num muted'>no previous month</td>"
+    if cur is None or prev is None:
+        return "<td class='num muted'>n/a</td>"
+    d = Decimal(str(cur)) - Decimal(str(prev)) if kind == "money" else cur - prev
+    cls = "" if not d or not worse_when else (" delta-worse" if d * worse_when > 0 else " delta-better")
+    return f"<td class='num{cls}'>{escape(_signed(d, kind))}</td>"
+
+
+def _at_risk(amount: str, unknown_lines: int) -> str:
+    """Money at risk, saying plainly how many lines at risk have no known rate (never a bare $0)."""
+    if not unknown_lines:
+        return escape(_plain(amount, "money"))
+    unknown = f"{unknown_lines:,} line(s) unknown"
+    if Decimal(amount) == 0:
+        return f"<span class='muted'>{unknown}</span>"
+    return f"{escape(_plain(amount, 'money'))} <span class='muted'>+ {unknown}</span>"
+
+
+def review_html(d: dict[str, Any], names: dict[str, str] | None = None) -> str:
     e = escape
+    names = names or {}
     j = review_json(d)
-    cur, prev, trend = j["current"], j["previous"], j["trend"]
+    cur, prev = j["current"], j["previous"]
+    has_prev = prev is not None
+    prev_label = j["previous_month"] or previous_month(d["month"])
     title = f"claimscrub billing review {d['month']}"
-    h = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>body{{font-family:system-ui,Arial,sans-serif;margin:24px;max-width:1000px}}"
-        "table{border-collapse:collapse;margin:8px 0 20px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px}"
-        "th{background:#f2f2f2}.num{text-align:right}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-        "<table><tr><th></th><th>this month</th><th>previous month</th><th>change</th></tr>",
+    summary = [
+        "<h2>The month at a glance</h2>",
+        "<table class='grid'><thead><tr><th></th><th class='num'>this month</th>"
+        f"<th class='num'>previous month ({e(prev_label)})</th><th class='num'>change</th></tr></thead><tbody>",
     ]
-
-    def row(label: str, key: str, fmt=str) -> None:  # type: ignore[no-untyped-def]
+    for label, key, kind, worse_when in (
+        ("claim lines", "lines", "count", 0),
+        ("claims", "claims", "count", 0),
+        ("error findings", "errors", "count", 1),
+        ("warnings", "warnings", "count", 1),
+        ("share of lines with an error", "error_line_rate", "pct", 1),
+        ("expected payment (lines with a known rate)", "expected_payment", "money", -1),
+        ("payment at risk", "at_risk", "money", 1),
+    ):
         pv = prev[key] if prev else None
-        ch = trend[key] if trend and key in trend else None
-        h.append(
-            f"<tr><td>{e(label)}</td><td class='num'>{e(fmt(cur[key]))}</td>"
-            f"<td class='num'>{e('' if pv is None else fmt(pv))}</td><td class='num'>{e('' if ch is None else fmt(ch))}</td></tr>"
+        summary.append(
+            f"<tr><td>{e(label)}</td><td class='num ink'>{e(_plain(cur[key], kind))}</td>"
+            f"<td class='num'>{e(_plain(pv, kind)) if has_prev else '<span class=muted>no data</span>'}</td>"
+            f"{_delta_cell(cur[key], pv, kind, has_prev, worse_when)}</tr>"
         )
-
-    row("claim lines", "lines")
-    row("claims", "claims")
-    row("error findings", "errors")
-    row("warnings", "warnings")
-    row("share of lines with an error", "error_line_rate", lambda v: f"{v:.1%}")
-    row("expected payment ($, priced lines)", "expected_payment")
-    row("payment at risk ($)", "at_risk")
-    h.append("</table>")
-    h.append(f"<p>{cur['unknown_price_lines']} line(s) have no known rate and are counted, not valued.</p>")
-    h.append(
-        "<h2>Findings by rule</h2><table><tr><th>rule</th><th>severity</th><th>findings</th><th>previous month</th></tr>"
+    summary.append("</tbody></table>")
+    summary.append(
+        f"<p class='muted'>{_plain(cur['unknown_price_lines'], 'count')} of {_plain(cur['lines'], 'count')} "
+        "line(s) have no known rate: they are counted, not valued, so the dollar figures cover priced lines "
+        "only."
+        + (
+            f" {_plain(cur['at_risk_unknown_lines'], 'count')} line(s) at risk have no known rate and are "
+            "not in the payment at risk."
+            if cur["at_risk_unknown_lines"]
+            else ""
+        )
+        + "</p>"
     )
+    if not has_prev:
+        summary.append(
+            f"<p class='caveat'>No claims are stored for {e(prev_label)}: there is nothing to compare this "
+            "month with yet.</p>"
+        )
+    rules = [
+        "<h2>Findings by rule</h2><table class='grid'><thead><tr><th>rule</th><th>severity</th>"
+        "<th class='num'>findings</th><th class='num'>previous month</th><th class='num'>change</th></tr></thead><tbody>"
+    ]
     prev_rule = {(r["rule"], r["severity"]): r["findings"] for r in (prev or {}).get("by_rule", [])}
     for r in cur["by_rule"]:
-        pv = prev_rule.get((r["rule"], r["severity"]))
-        h.append(
-            f"<tr><td>{e(r['rule'])}</td><td>{e(r['severity'])}</td><td class='num'>{r['findings']}</td>"
-            f"<td class='num'>{'' if pv is None else pv}</td></tr>"
+        pv = prev_rule.get((r["rule"], r["severity"]), 0) if has_prev else None
+        rules.append(
+            f"<tr><td>{e(r['rule'])}</td><td><span class='sev {e(r['severity'])}'>{e(r['severity'])}</span></td>"
+            f"<td class='num'>{_plain(r['findings'], 'count')}</td>"
+            f"<td class='num'>{_plain(pv, 'count') if has_prev else '<span class=muted>no data</span>'}</td>"
+            f"{_delta_cell(r['findings'], pv, 'count', has_prev)}</tr>"
         )
-    h.append("</table>")
+    gone = [k for k in prev_rule if k not in {(r["rule"], r["severity"]) for r in cur["by_rule"]}]
+    for rule, sev in sorted(gone):
+        rules.append(
+            f"<tr><td>{e(rule)}</td><td><span class='sev {e(sev)}'>{e(sev)}</span></td><td class='num'>0</td>"
+            f"<td class='num'>{_plain(prev_rule[(rule, sev)], 'count')}</td>"
+            f"{_delta_cell(0, prev_rule[(rule, sev)], 'count', True)}</tr>"
+        )
+    if not cur["by_rule"] and not gone:
+        rules.append("<tr><td colspan='5'>No findings this month.</td></tr>")
+    rules.append("</tbody></table>")
     if cur["by_rule"]:
-        h.append(
-            svg.bar_chart(
-                [(r["rule"], float(r["findings"])) for r in cur["by_rule"]], title="Findings by rule"
+        rules.append(
+            "<div class='figure'>"
+            + svg.bar_chart(
+                [(r["rule"], float(r["findings"])) for r in cur["by_rule"]],
+                title="Findings by rule",
+                kind="count",
             )
+            + "</div>"
         )
-    h.append(
-        "<h2>By provider</h2><table><tr><th>NPI</th><th>credential</th><th>lines</th><th>errors</th>"
-        "<th>warnings</th><th>at risk ($)</th><th>rules</th></tr>"
-    )
+    provs = [
+        "<h2>By provider</h2>",
+        "<table class='grid'><thead><tr><th>provider</th><th>credential</th><th class='num'>lines</th>"
+        "<th class='num'>errors</th><th class='num'>warnings</th><th class='num'>lines with an error</th>"
+        "<th class='num'>at risk</th><th>findings by rule</th></tr></thead><tbody>",
+    ]
     rp: dict[str, list[str]] = {}
     for r in cur["by_rule_provider"]:
-        rp.setdefault(r["provider_npi"], []).append(f"{r['rule']} {r['findings']}")
+        rp.setdefault(r["provider_npi"], []).append(f"{r['rule']} {r['findings']:,}")
+    few = 0
     for r in cur["by_provider"]:
-        h.append(
-            f"<tr><td>{e(str(r['provider_npi']))}</td><td>{e(str(r['credential']))}</td><td class='num'>{r['lines']}</td>"
-            f"<td class='num'>{r['errors']}</td><td class='num'>{r['warnings']}</td>"
-            f"<td class='num'>{e(str(r['at_risk']))}</td><td>{e(', '.join(rp.get(r['provider_npi'], [])))}</td></tr>"
+        if r["lines"] >= MIN_LINES_FOR_RATE:
+            share = _plain(r["error_lines"] / r["lines"], "pct")
+        else:
+            few += 1
+            share = "<span class='muted'>too few lines</span>"
+        provs.append(
+            f"<tr><td>{provider_html(r['provider_npi'], names)}</td><td>{e(str(r['credential'] or '-'))}</td>"
+            f"<td class='num'>{_plain(r['lines'], 'count')}</td><td class='num'>{_plain(r['errors'], 'count')}</td>"
+            f"<td class='num'>{_plain(r['warnings'], 'count')}</td><td class='num'>{share}</td>"
+            f"<td class='num'>{_at_risk(r['at_risk'], r['at_risk_unknown_lines'])}</td>"
+            f"<td>{e(', '.join(rp.get(r['provider_npi'], [])) or '-')}</td></tr>"
         )
-    h.append("</table></body></html>\n")
-    return "".join(h)
+    provs.append("</tbody></table>")
+    if few:
+        provs.append(
+            f"<p class='caveat'>{few} provider(s) billed fewer than {MIN_LINES_FOR_RATE} lines this month: "
+            "their error share is not shown, as a rate on so few lines says little.</p>"
+        )
+    if not names:
+        provs.append(
+            "<p class='muted noprint'>Providers are shown by NPI: pass <code>--providers ROSTER.csv</code> "
+            "(with a <code>provider_name</code> column) to show their names.</p>"
+        )
+    subtitle = f"Month of service {d['month']}, against {prev_label}."
+    return page(title, subtitle, [card(*summary), card(*rules), card(*provs)])
 
 
-def render_review(d: dict[str, Any], fmt: str) -> str:
+def render_review(d: dict[str, Any], fmt: str, names: dict[str, str] | None = None) -> str:
     if fmt == "json":
-        return json.dumps(review_json(d), indent=1) + "\n"
+        return json.dumps(review_json(d, names), indent=1) + "\n"
     if fmt == "csv":
         return review_csv(d)
-    return review_html(d)
+    return review_html(d, names)

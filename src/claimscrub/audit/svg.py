@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (HTML template lines)
 """Small server-side SVG charts (no JavaScript, no CDN: the report opens offline).
 Every label is XML-escaped."""
 
@@ -8,8 +9,42 @@ from html import escape
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#7f7f7f"]
 
 
+#: width of one character of a 10px label, rounded up so that estimated boxes never undercut
+CHAR_W = 6.2
+LABEL_ROW = 12
+
+
 def _fmt(v: float, kind: str) -> str:
-    return f"{v:.0%}" if kind == "pct" else f"{v:.1f}"
+    if kind == "pct":
+        return f"{v:.0%}"
+    return one_decimal(v) if kind != "count" else f"{int(round(v)):,}"
+
+
+def one_decimal(v: float) -> str:
+    """``32.7``, ``10`` (never ``10.0``), ``1,204``."""
+    r = round(float(v), 1)
+    return f"{int(r):,}" if r == int(r) else f"{r:,.1f}"
+
+
+def place_labels(labels: list[tuple[float, str]], lo: float, hi: float) -> list[tuple[float, int]]:
+    """Left x and row of each label centred at x (rows 0, 1, ... so that no two labels in a row
+    overlap), kept inside ``lo..hi``; returned in the order given."""
+    order = sorted(range(len(labels)), key=lambda i: labels[i][0])
+    row_ends: list[float] = []
+    out: dict[int, tuple[float, int]] = {}
+    for i in order:
+        x, text = labels[i]
+        w = len(text) * CHAR_W
+        x0 = min(max(x - w / 2, lo), max(lo, hi - w))
+        for row, end in enumerate(row_ends):
+            if x0 >= end + 4:
+                row_ends[row] = x0 + w
+                break
+        else:
+            row = len(row_ends)
+            row_ends.append(x0 + w)
+        out[i] = (x0, row)
+    return [out[i] for i in range(len(labels))]
 
 
 def line_chart(
@@ -22,7 +57,9 @@ def line_chart(
     height: int = 220,
 ) -> str:
     """Lines over months; ``series`` = [(name, values aligned with x_labels)]."""
-    left, right, top, bottom = 48, 150, 26, 30
+    longest = max((len(name) for name, _ in series), default=0)
+    left, top, bottom = 48, 26, 30
+    right = int(min(40 + longest * CHAR_W, 200))  # room for the legend's longest name
     w, h = width - left - right, height - top - bottom
     vals = [v for _, ys in series for v in ys if v is not None]
     ymax = max(vals + [0.0]) or 1.0
@@ -36,7 +73,7 @@ def line_chart(
         return left + w * i / n, top + h - h * v / ymax
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
         f'<text x="{left}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{top + h}" x2="{left + w}" y2="{top + h}" stroke="#999"/>',
@@ -64,7 +101,9 @@ def line_chart(
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
         ly = top + 12 + 16 * k
         parts.append(f'<rect x="{left + w + 10}" y="{ly - 8}" width="10" height="10" fill="{color}"/>')
-        parts.append(f'<text x="{left + w + 24}" y="{ly + 1}" font-size="11">{escape(name[:22])}</text>')
+        fits = int((right - 30) / CHAR_W)
+        label = name if len(name) <= fits else name[: fits - 1] + "…"
+        parts.append(f'<text x="{left + w + 24}" y="{ly + 1}" font-size="10">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -76,10 +115,10 @@ def strip_chart(
     kind: str = "num",
     median: float | None = None,
     width: int = 560,
-    height: int = 90,
 ) -> str:
-    """One dot per provider on a horizontal axis; highlighted dots are red and labelled."""
-    left, right, top = 20, 20, 30
+    """One dot per provider on a horizontal axis; highlighted dots are red and labelled.  Labels
+    are stacked in rows (``place_labels``) so that none overlaps another."""
+    left, right = 20, 20
     w = width - left - right
     vals = [v for _, v, _ in points] + ([median] if median is not None else [])
     lo, hi = min(vals + [0.0]), max(vals + [0.0])
@@ -90,36 +129,49 @@ def strip_chart(
     def x(v: float) -> float:
         return left + w * (v - lo) / span
 
-    y = top + 22
+    hot = [(x(v), label) for label, v, h in points if h]
+    top_rows = place_labels(hot, 0, width)
+    n_top = max([r for _, r in top_rows] + [-1]) + 1
+    bottom = [(x(lo), _fmt(lo, kind))] + ([(x(hi), _fmt(hi, kind))] if hi != lo else [])
+    if median is not None:
+        bottom.append((x(median), f"median {_fmt(median, kind)}"))
+    bottom_rows = place_labels(bottom, 0, width)
+    n_bottom = max(r for _, r in bottom_rows) + 1
+    y = 30 + LABEL_ROW * n_top + 8
+    height = y + 16 + LABEL_ROW * n_bottom
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(title)}">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
         f'<text x="{left}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{left}" y1="{y}" x2="{left + w}" y2="{y}" stroke="#bbb"/>',
-        f'<text x="{left}" y="{y + 28}" font-size="10">{escape(_fmt(lo, kind))}</text>',
-        f'<text x="{left + w}" y="{y + 28}" font-size="10" text-anchor="end">{escape(_fmt(hi, kind))}</text>',
     ]
     if median is not None:
         parts.append(
             f'<line x1="{x(median):.1f}" y1="{y - 12}" x2="{x(median):.1f}" y2="{y + 12}" stroke="#555" '
             f'stroke-dasharray="3,2"/>'
         )
+    for (x0, row), (_, text) in zip(bottom_rows, bottom, strict=True):
         parts.append(
-            f'<text x="{x(median):.1f}" y="{y + 28}" font-size="10" text-anchor="middle">'
-            f"median {escape(_fmt(median, kind))}</text>"
+            f'<text class="axis" x="{x0:.1f}" y="{y + 24 + LABEL_ROW * row}" font-size="10">{escape(text)}</text>'
         )
-    for label, v, hot in sorted(points, key=lambda p: p[2]):
-        color = "#d62728" if hot else "#1f77b4"
-        r = 6 if hot else 4
+    for label, v, is_hot in sorted(points, key=lambda p: p[2]):
+        color = "#d62728" if is_hot else "#1f77b4"
+        r = 6 if is_hot else 4
         parts.append(
             f'<circle cx="{x(v):.1f}" cy="{y}" r="{r}" fill="{color}" fill-opacity="0.7">'
             f"<title>{escape(label)}: {escape(_fmt(v, kind))}</title></circle>"
         )
-        if hot:
-            parts.append(
-                f'<text x="{x(v):.1f}" y="{y - 10}" font-size="10" text-anchor="middle">'
-                f"{escape(label)}</text>"
-            )
+    # leaders first, then the labels on a white halo, so a leader never runs over a label's text
+    for (_, row), (cx, _) in zip(top_rows, hot, strict=True):
+        ty = y - 12 - LABEL_ROW * row
+        parts.append(
+            f'<line x1="{cx:.1f}" y1="{y - 6}" x2="{cx:.1f}" y2="{ty + 2}" stroke="#d62728" stroke-width="0.5"/>'
+        )
+    for (x0, row), (_, text) in zip(top_rows, hot, strict=True):
+        parts.append(
+            f'<text class="label" x="{x0:.1f}" y="{y - 12 - LABEL_ROW * row}" font-size="10" '
+            f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -131,7 +183,7 @@ def bar_chart(bars: list[tuple[str, float]], *, title: str, kind: str = "num", w
     vmax = max([v for _, v in bars] + [0.0]) or 1.0
     w = width - left - 70
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="{escape(title)}">',
         f'<text x="4" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
     ]

@@ -1,7 +1,8 @@
 """Synthetic claim history for audits and demos: ``claimscrub demo-history --months 6 --out DIR``.
 
 Writes ``DIR/claims-YYYY-MM.csv`` per month (spec §1 columns, the clinical note in the
-``note`` column of each claim's first line) and ``DIR/providers.csv`` (the roster with each
+``note`` column of each claim's first line), the payers' answers as ``DIR/remit-YYYY-MM-<payer>.835``
+(``synth_835``: denials with CARC/RARC numbers) and ``DIR/providers.csv`` (the roster with each
 provider's ``role``, so a reader knows which ones were built as outliers).  Everything is
 invented: names, NPIs (valid check digits, not real providers), patients and notes.  The same
 ``seed`` gives the same files.
@@ -36,6 +37,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from claimscrub.audit.synth_835 import remittance_835
 from claimscrub.model import INPUT_COLUMNS
 
 COLUMNS = tuple(c for c in INPUT_COLUMNS if c != "provider_taxonomy")
@@ -234,7 +236,7 @@ def _encounter(g: _Gen, p: ProviderSpec) -> tuple[list[tuple[str, int | None]], 
 
 
 def generate(out: Path, months: int = 6, *, end: str | None = None, seed: int = 7) -> list[Path]:
-    """Write the history; returns the files written (month CSVs, then the roster)."""
+    """Write the history; returns the files written (month CSVs, the 835s, then the roster)."""
     from claimscrub.writers.atomic import write_atomic
 
     if months < 1:
@@ -242,7 +244,9 @@ def generate(out: Path, months: int = 6, *, end: str | None = None, seed: int = 
     out.mkdir(parents=True, exist_ok=True)
     g = _Gen(seed)
     r = g.rng
+    payer_rng = random.Random(f"{seed}-835")  # its own stream: the claims stay as they were
     written: list[Path] = []
+    remits: list[tuple[str, list[dict[str, object]]]] = []
     panels = {}
     for i, p in enumerate(PROVIDERS):
         n_pat = max(20, int(p.per_day * p.days / 2.5))
@@ -294,6 +298,16 @@ def generate(out: Path, months: int = 6, *, end: str | None = None, seed: int = 
         path = out / f"claims-{y:04d}-{m:02d}.csv"
         write_atomic(path, _csv(rows, COLUMNS))
         written.append(path)
+        remits.append((f"{y:04d}-{m:02d}", rows))
+    control = 0
+    for month, rows in remits:
+        for payer in ("commercial", "medicaid", "medicare"):
+            control += 1
+            path = out / f"remit-{month}-{payer}.835"
+            write_atomic(
+                path, remittance_835(_claims_of(rows, payer), payer, month, payer_rng, BANDS, control)
+            )
+            written.append(path)
     roster = [
         {
             "provider_npi": npi_for(i),
@@ -309,6 +323,14 @@ def generate(out: Path, months: int = 6, *, end: str | None = None, seed: int = 
     write_atomic(path, _csv(roster, tuple(roster[0])))
     written.append(path)
     return written
+
+
+def _claims_of(rows: list[dict[str, object]], payer: str) -> list[list[dict[str, object]]]:
+    claims: dict[object, list[dict[str, object]]] = {}
+    for r in rows:
+        if r["payer"] == payer:
+            claims.setdefault(r["claim_id"], []).append(r)
+    return list(claims.values())
 
 
 def _csv(rows: list[dict[str, object]], columns: tuple[str, ...]) -> str:

@@ -22,12 +22,20 @@ def register(main: click.Group) -> None:
         "--format", "fmt", type=click.Choice(["html", "csv", "json"]), default="html", show_default=True
     )
     @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
+    @click.option(
+        "--providers",
+        type=click.Path(path_type=Path),
+        help="Provider roster CSV (provider_npi, provider_name): show providers by name.",
+    )
     @store_errors
-    def audit_cmd(db, fmt, output):  # type: ignore[no-untyped-def]
+    def audit_cmd(db, fmt, output, providers):  # type: ignore[no-untyped-def]
         """Provider profiles against peers of the same credential class, with risk reasons."""
+        from claimscrub.audit.html_page import load_names
         from claimscrub.audit.report import EmptyHistory, audit_data, render_audit
         from claimscrub.cli import emit
         from claimscrub.store import open_store, resolve_url
+
+        names = load_names(providers)
 
         engine = open_store(resolve_url(db), create=False)
         try:
@@ -36,7 +44,7 @@ def register(main: click.Group) -> None:
             _fail(str(exc))
         finally:
             engine.dispose()
-        emit(render_audit(prof, cmp, fmt), output)
+        emit(render_audit(prof, cmp, fmt, names), output)
 
     @main.command("review")
     @click.option("--month", required=True, metavar="YYYY-MM", help="Month of service to review.")
@@ -45,12 +53,20 @@ def register(main: click.Group) -> None:
         "--format", "fmt", type=click.Choice(["html", "json", "csv"]), default="html", show_default=True
     )
     @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
+    @click.option(
+        "--providers",
+        type=click.Path(path_type=Path),
+        help="Provider roster CSV (provider_npi, provider_name): show providers by name.",
+    )
     @store_errors
-    def review_cmd(month, db, fmt, output):  # type: ignore[no-untyped-def]
+    def review_cmd(month, db, fmt, output, providers):  # type: ignore[no-untyped-def]
         """Periodic billing review: findings by rule and provider, money at risk, change vs last month."""
+        from claimscrub.audit.html_page import load_names
         from claimscrub.audit.review import ReviewError, render_review, review_data
         from claimscrub.cli import emit
         from claimscrub.store import open_store, resolve_url
+
+        names = load_names(providers)
 
         engine = open_store(resolve_url(db), create=False)
         try:
@@ -59,17 +75,21 @@ def register(main: click.Group) -> None:
             _fail(str(exc))
         finally:
             engine.dispose()
-        emit(render_review(data, fmt), output)
+        emit(render_review(data, fmt, names), output)
 
     @main.command("demo-history")
     @click.option("--months", type=click.IntRange(1, 36), default=6, show_default=True)
     @click.option(
-        "--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for the CSV files."
+        "--out",
+        "out",
+        type=click.Path(path_type=Path),
+        required=True,
+        help="Folder for the claim CSVs, 835s and roster.",
     )
     @click.option("--end", metavar="YYYY-MM", help="Last month (default: last month before today).")
     @click.option("--seed", type=int, default=7, show_default=True)
     def demo_history(months, out, end, seed):  # type: ignore[no-untyped-def]
-        """Write a synthetic claim history (CSV per month, with notes) with three outlier providers."""
+        """Write a synthetic claim history (CSV per month, with notes), the payers' 835s and a roster."""
         import re
 
         from claimscrub.audit.synth import generate
