@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 import polars as pl
 
-from claimscrub.errors import InputError, PolicyError
+from claimscrub.errors import EngineError, InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR
 from claimscrub.writers import FORMATS, render
 from claimscrub.writers.atomic import OutputError, write_atomic
@@ -32,13 +33,24 @@ def emit(text: str, output: Path | None) -> None:
 
 
 class Guarded(click.Group):
-    """Turns bad input into one clear message and exit 2 (nothing written)."""
+    """Turns bad input and engine failures into one clear message and exit 2 (nothing
+    written): exit 1 only ever means "error findings". ``CLAIMSCRUB_DEBUG=1`` shows the
+    traceback of an unexpected failure instead."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (InputError, PolicyError, OutputError) as exc:
+        except (InputError, PolicyError, OutputError, EngineError) as exc:
             fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MemoryError:
+            fail("out of memory: use --engine streaming (docs/spark.md)")
+        except Exception as exc:  # an engine or internal failure, not a finding
+            if os.environ.get("CLAIMSCRUB_DEBUG"):
+                raise
+            # the type only: an exception's text may carry claim values
+            fail(f"internal error ({type(exc).__name__}); CLAIMSCRUB_DEBUG=1 shows the traceback")
 
 
 @click.group(cls=Guarded)
