@@ -109,7 +109,14 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
     show_default=True,
     help="streaming: out-of-core, for inputs larger than memory (docs/spark.md).",
 )
-@click.option("--spark-master", help="Spark master URL for --engine spark (default local[*]).")
+@click.option(
+    "--spark-master", help="Spark master URL for --engine spark (default: spark-submit's, else local[*])."
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    help="--engine spark: check tasks (default: sized from the input, docs/spark.md).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when error findings exist.")
 @click.option("--store", is_flag=True, help="Also keep the batch in the claim history database.")
 @click.option(
@@ -117,7 +124,7 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
 )
 def check(  # type: ignore[no-untyped-def]
     inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, spark_master,
-    exit_zero, store, db,
+    partitions, exit_zero, store, db,
 ):  # fmt: skip
     """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
     from claimscrub.progress import Progress
@@ -129,7 +136,7 @@ def check(  # type: ignore[no-untyped-def]
         if engine == "spark":
             from claimscrub.engine.spark import check_paths_spark
 
-            result = check_paths_spark(paths, options, master=spark_master)
+            result = check_paths_spark(paths, options, master=spark_master, partitions=partitions)
         elif engine == "streaming":
             from claimscrub.engine.streaming import check_paths_streaming
 
