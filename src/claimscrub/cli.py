@@ -136,7 +136,9 @@ def check(  # type: ignore[no-untyped-def]
         if engine == "spark":
             from claimscrub.engine.spark import check_paths_spark
 
-            result = check_paths_spark(paths, options, master=spark_master, partitions=partitions)
+            result = check_paths_spark(
+                paths, options, master=spark_master, partitions=partitions, all_lines=store
+            )
         elif engine == "streaming":
             from claimscrub.engine.streaming import check_paths_streaming
 

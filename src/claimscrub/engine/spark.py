@@ -65,6 +65,7 @@ from claimscrub.model import CANONICAL_SCHEMA, ENCOUNTER, FINDING_COLUMNS, INPUT
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
+    from claimscrub.engine.streaming import StreamedResult
     from claimscrub.service import CheckOptions, CheckResult
 
 DEFAULT_MASTER = "local[*]"
@@ -76,6 +77,7 @@ _SPARK_TYPES = {
     pl.UInt32: "bigint",
     pl.Date: "date",
     pl.Boolean: "boolean",
+    pl.Binary: "binary",
 }
 
 
@@ -85,9 +87,11 @@ def _spark_type(dtype: pl.DataType) -> str:
     return _SPARK_TYPES[type(dtype)]
 
 
-#: Output of a task: one row per finding (_kind f), error (e), chunk stats (s) or line (l).
+#: Output of a task: one row per finding (_kind f), error (e), chunk stats (s), line (l),
+#: price of a line with a finding (p), the chunk's money (m, pickled dict) or what-if (w, Arrow IPC).
 _FINDING_PART = ["_kind", "_row", "_seq", *FINDING_COLUMNS]
 _LINE_PART = [c for c in CANONICAL_SCHEMA if c not in _FINDING_PART]
+_PRICE_PART = ["expected_payment", "unit_price", "price_status", "price_basis", "_blob"]
 OUT_COLUMNS = _FINDING_PART + _LINE_PART
 _OUT_TYPES: dict[str, pl.DataType] = {
     "_kind": pl.String(),
@@ -101,12 +105,30 @@ _OUT_TYPES: dict[str, pl.DataType] = {
     "message": pl.String(),
     "fix": pl.String(),
     **{c: (pl.Int64() if CANONICAL_SCHEMA[c] == pl.UInt32 else CANONICAL_SCHEMA[c]) for c in _LINE_PART},
+    "expected_payment": pl.Decimal(14, 2),
+    "unit_price": pl.Decimal(14, 2),
+    "price_status": pl.String(),
+    "price_basis": pl.String(),
+    "_blob": pl.Binary(),
 }
 
 
-def out_schema(with_lines: bool) -> str:
-    cols = OUT_COLUMNS if with_lines else _FINDING_PART
-    return ", ".join(f"`{c}` {_spark_type(_OUT_TYPES[c])}" for c in cols)
+@dataclass(frozen=True)
+class TaskOutput:
+    """What the check tasks send back besides findings: ``lines`` False / "findings" (lines
+    that have a finding: SARIF locations) / True (all canonical lines); ``price``: the
+    chunks' prices and money (:mod:`claimscrub.engine.money_parts`)."""
+
+    lines: bool | str = False
+    price: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        return _FINDING_PART + (_LINE_PART if self.lines else []) + (_PRICE_PART if self.price else [])
+
+
+def out_schema(out: TaskOutput) -> str:
+    return ", ".join(f"`{c}` {_spark_type(_OUT_TYPES[c])}" for c in out.columns)
 
 
 # ------------------------------------------------------------------------ session
@@ -446,10 +468,10 @@ def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
 # ----------------------------------------------------------------------- workers
 
 
-def _to_out(frames: list[pl.DataFrame], with_lines: bool):  # type: ignore[no-untyped-def]
+def _to_out(frames: list[pl.DataFrame], spec: TaskOutput):  # type: ignore[no-untyped-def]
     import pyarrow as pa
 
-    cols = OUT_COLUMNS if with_lines else _FINDING_PART
+    cols = spec.columns
     out = []
     for f in frames:
         if f.height == 0:
@@ -462,15 +484,33 @@ def _to_out(frames: list[pl.DataFrame], with_lines: bool):  # type: ignore[no-un
         return []
     table = pl.concat(out).to_arrow(compat_level=pl.CompatLevel.oldest())
     schema = pa.schema(
-        [
-            pa.field(c, pa.string() if pa.types.is_large_string(t) else t)
-            for c, t in zip(table.column_names, table.schema.types, strict=True)
-        ]
+        [pa.field(c, _small(t)) for c, t in zip(table.column_names, table.schema.types, strict=True)]
     )
     return table.cast(schema).to_batches()
 
 
-def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_lines):  # type: ignore[no-untyped-def]
+def _small(t):  # type: ignore[no-untyped-def]
+    """Spark reads 32-bit offset strings and binaries."""
+    import pyarrow as pa
+
+    if pa.types.is_large_string(t):
+        return pa.string()
+    return pa.binary() if pa.types.is_large_binary(t) else t
+
+
+def _money_frames(money) -> list[pl.DataFrame]:  # type: ignore[no-untyped-def]
+    import io
+    import pickle
+
+    ipc = io.BytesIO()
+    money.whatif.write_ipc(ipc)
+    return [
+        money.prices.with_columns(pl.lit("p").alias("_kind")),
+        pl.DataFrame({"_kind": ["m", "w"], "_blob": [pickle.dumps(money.money), ipc.getvalue()]}),
+    ]
+
+
+def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, spec):  # type: ignore[no-untyped-def]
     from claimscrub.engine.streaming import check_chunk
 
     if line_maps:
@@ -486,7 +526,7 @@ def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_
     else:
         line = pl.col("_ord").cast(pl.Int64) + 2
     raw = raw.with_columns(pl.coalesce(pl.col("_line").cast(pl.Int64), line).alias("_line"))
-    res = check_chunk(raw, options, policies, roster, keep_lines=with_lines)
+    res = check_chunk(raw, options, policies, roster, keep_lines=spec.lines, price=spec.price)
     if res.error is not None:
         at, exc = res.error
         err = pl.DataFrame(
@@ -508,10 +548,12 @@ def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_
     ]
     if res.lines is not None:
         frames.append(res.lines.with_columns(pl.lit("l").alias("_kind")))
+    if res.money is not None:
+        frames += _money_frames(res.money)
     return frames
 
 
-def make_worker(options, policies, roster, line_maps, with_lines: bool, chunk_rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
+def make_worker(options, policies, roster, line_maps, spec: TaskOutput, chunk_rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
     """The ``mapInArrow`` function: chunks of whole components -> check_raw -> rows."""
 
     def work(batches: Iterator[Any]) -> Iterator[Any]:
@@ -531,16 +573,12 @@ def make_worker(options, policies, roster, line_maps, with_lines: bool, chunk_ro
             if cut == 0:
                 pending, size = [buf], buf.height
                 continue
-            yield from _to_out(
-                _chunk_frames(buf.head(cut), line_maps, options, policies, roster, with_lines), with_lines
-            )
+            yield from _to_out(_chunk_frames(buf.head(cut), line_maps, options, policies, roster, spec), spec)
             rest = buf.slice(cut)
             pending, size = [rest], rest.height
         if size:
             buf = pl.concat(pending, how="vertical_relaxed")
-            yield from _to_out(
-                _chunk_frames(buf, line_maps, options, policies, roster, with_lines), with_lines
-            )
+            yield from _to_out(_chunk_frames(buf, line_maps, options, policies, roster, spec), spec)
 
     return work
 
@@ -612,7 +650,7 @@ def run_checks(
     roster,  # type: ignore[no-untyped-def]
     *,
     line_maps: dict[int, Any] | None = None,
-    with_lines: bool = False,
+    spec: TaskOutput = TaskOutput(),  # noqa: B008 - frozen
     partitions: int | None = None,
     rows: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
@@ -631,8 +669,8 @@ def run_checks(
         partitions = partitions_for(rows, spark.sparkContext.defaultParallelism)
     n = partitions or int(spark.conf.get("spark.sql.shuffle.partitions"))
     raw = raw.repartition(n, "_comp").sortWithinPartitions("_comp", "_row")
-    work = make_worker(options, policies, roster, line_maps or {}, with_lines, chunk_rows)
-    return raw.mapInArrow(work, out_schema(with_lines))
+    work = make_worker(options, policies, roster, line_maps or {}, spec, chunk_rows)
+    return raw.mapInArrow(work, out_schema(spec))
 
 
 def _raise_first_error(out: DataFrame) -> None:
@@ -706,12 +744,20 @@ def check_paths_spark(
     multiline: bool = True,
     partitions: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
-) -> CheckResult:
-    """``check --engine spark``: the embedded engine's :class:`CheckResult`, computed on
-    Spark (lines and findings are collected: for runs that fit the driver)."""
+    all_lines: bool = True,
+) -> CheckResult | StreamedResult:
+    """``check --engine spark``: the embedded engine's result, computed on Spark.
+
+    ``all_lines`` (default): every canonical line is collected and priced on the driver,
+    a :class:`CheckResult` (for ``--store`` and library use). Without it only what the
+    reports need comes back -- findings, the lines that have one, their prices and each
+    chunk's money, added up (:mod:`claimscrub.engine.money_parts`) -- a
+    :class:`~claimscrub.engine.streaming.StreamedResult` whose reports are byte-identical."""
     from claimscrub import service
 
     options, wopts, policies, roster = _prepare(options)
+    price = bool(getattr(options, "price", False))
+    spec = TaskOutput(lines=True, price=False) if all_lines else TaskOutput(lines="findings", price=price)
     spark = spark or spark_session(master)
     with engine_errors():
         check_executors(spark)
@@ -719,7 +765,7 @@ def check_paths_spark(
         n = partitions or _sized(spark, inp.rows)
         with sized_shuffles(spark, n):
             out = run_checks(
-                inp.df, wopts, policies, roster, line_maps=inp.line_maps, with_lines=True,
+                inp.df, wopts, policies, roster, line_maps=inp.line_maps, spec=spec,
                 partitions=n, chunk_rows=chunk_rows,
             )  # fmt: skip
             got = _collect(out)
@@ -737,10 +783,40 @@ def check_paths_spark(
         .sort("_row")
         .select([pl.col(c).cast(t) for c, t in CANONICAL_SCHEMA.items()])
     )
-    result = service.CheckResult(lines, findings, policies, [str(p) for p in paths])
-    add_money = getattr(service, "add_money", None)
-    if getattr(options, "price", False) and add_money is not None:
-        add_money(result)  # pricing reads the collected canonical lines: same as embedded
+    inputs = [str(p) for p in paths]
+    if not all_lines:
+        return _streamed(got, lines, findings, policies, inputs, price)
+    result = service.CheckResult(lines, findings, policies, inputs)
+    if price:
+        service.add_money(result)  # pricing reads the collected canonical lines: same as embedded
+    return result
+
+
+def _streamed(got, lines, findings, policies, inputs, price) -> StreamedResult:  # type: ignore[no-untyped-def]
+    import io
+    import pickle
+
+    from claimscrub.engine.money_parts import PRICE_COLUMNS, empty_money, merge_money, merge_whatif
+    from claimscrub.engine.streaming import StreamedResult
+
+    stats = got.filter(pl.col("_kind") == "s")
+    result = StreamedResult(
+        lines, findings, policies, inputs, n_lines=int(stats["_row"].sum()), n_claims=int(stats["_seq"].sum())
+    )
+    if not price:
+        return result
+    moneys = [pickle.loads(b) for b in got.filter(pl.col("_kind") == "m")["_blob"]]
+    if not moneys:
+        result.prices, result.money = empty_money()
+        return result
+    result.prices = (
+        got.filter(pl.col("_kind") == "p")
+        .select(pl.col("_row").cast(pl.UInt32), *PRICE_COLUMNS[1:])
+        .sort("_row")
+    )
+    result.money = merge_money(moneys)
+    whatifs = [pl.read_ipc(io.BytesIO(b)) for b in got.filter(pl.col("_kind") == "w")["_blob"]]
+    result.whatif = merge_whatif(whatifs, bool((findings["rule"] == "PV003").any()))
     return result
 
 
