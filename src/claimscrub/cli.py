@@ -104,10 +104,15 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here.")
 @click.option(
     "--engine",
-    type=click.Choice(["embedded", "spark", "streaming"]),
-    default="embedded",
+    type=click.Choice(["auto", "embedded", "spark", "streaming"]),
+    default="auto",
     show_default=True,
-    help="streaming: out-of-core, for inputs larger than memory (docs/spark.md).",
+    help="auto: embedded, or streaming (out of core) above --streaming-above (docs/spark.md).",
+)
+@click.option(
+    "--streaming-above",
+    metavar="SIZE",
+    help="--engine auto streams inputs bigger than this (e.g. 256M; $CLAIMSCRUB_STREAMING_ABOVE).",
 )
 @click.option(
     "--spark-master", help="Spark master URL for --engine spark (default: spark-submit's, else local[*])."
@@ -123,14 +128,21 @@ def _options(notes_dir, providers, policy_dir, input_format):  # type: ignore[no
     "--db", metavar="URL", help="Database for --store (default: $CLAIMSCRUB_DB or ./claimscrub.db)."
 )
 def check(  # type: ignore[no-untyped-def]
-    inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, spark_master,
-    partitions, exit_zero, store, db,
+    inputs, sample, notes_dir, providers, policy_dir, input_format, fmt, output, engine, streaming_above,
+    spark_master, partitions, exit_zero, store, db,
 ):  # fmt: skip
-    """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
+    """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable or the
+    engine failed."""
+    from claimscrub.engine.choose import choose_engine, streaming_threshold
     from claimscrub.progress import Progress
     from claimscrub.service import check_paths
 
     paths = _inputs(inputs, sample)
+    try:
+        threshold = streaming_threshold(streaming_above)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--streaming-above") from None
+    engine = choose_engine(engine, paths, threshold=threshold, store=store)
     options = _options(notes_dir, providers, policy_dir, input_format)
     with Progress("checking") as progress:
         if engine == "spark":

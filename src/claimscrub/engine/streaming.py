@@ -346,7 +346,10 @@ def check_paths_streaming(
             inp = _Input(p, None, read_input(p, fmt))
         inputs.append(inp)
 
-    tmp = Path(tempfile.mkdtemp(prefix="claimscrub-stream-", dir=workdir))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix="claimscrub-stream-", dir=workdir))
+    except OSError as exc:
+        raise _workdir_error(workdir or tempfile.gettempdir(), exc) from None
     try:
         # (1) keys of every line, streamed: two u64 per line
         say("scanning keys")
@@ -463,12 +466,16 @@ def check_paths_streaming(
             _add_money(result, mdir, moneys)
         return result
     except OSError as exc:  # the spill folder: full disk, no permission
-        raise EngineError(
-            f"the streaming engine could not use its work folder {tmp} "
-            f"({exc.strerror or type(exc).__name__}): free space there or set TMPDIR"
-        ) from None
+        raise _workdir_error(tmp, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _workdir_error(where: object, exc: OSError) -> EngineError:
+    return EngineError(
+        f"the streaming engine could not use its work folder {where} "
+        f"({exc.strerror or type(exc).__name__}): free space there or set TMPDIR"
+    )
 
 
 def _add_money(result: StreamedResult, mdir: Path, moneys: list[dict]) -> None:
