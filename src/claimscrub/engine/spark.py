@@ -265,6 +265,9 @@ def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOpti
         reader = spark.read.options(
             header=True, inferSchema=False, multiLine=multiline, escape='"', mode="FAILFAST"
         )
+        header = _local_header(local) if _is_local(name) and local.is_file() else None
+        if header is not None:  # saves Spark a job to read the header
+            reader = reader.schema(", ".join(f"`{c}` string" for c in header))
         df = reader.csv(name)
     cols = {c: _norm_name(c) for c in df.columns}
     check_required_columns(list(cols.values()), name)
@@ -277,6 +280,21 @@ def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOpti
         F.lit(index).alias("_file"),
         src.alias("_source"),
     )
+
+
+def _local_header(path: Path) -> list[str] | None:
+    """The header of a local CSV file, when Spark would read it the same way: distinct,
+    non-empty names without backquotes. Else None (Spark reads it)."""
+    import csv
+
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        names = next(csv.reader(fh), None)
+    if not names:
+        return None
+    normed = [_norm_name(n) for n in names]
+    if len(set(normed)) != len(normed) or not all(normed) or any("`" in n for n in names):
+        return None
+    return names
 
 
 @dataclass
