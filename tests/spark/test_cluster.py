@@ -27,6 +27,12 @@ BIN = Path(sys.executable).parent
 TIMEOUT = 900
 
 
+def _spark_home() -> str:
+    import pyspark
+
+    return str(Path(pyspark.__file__).parent)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -80,7 +86,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     tmp = tmp_path_factory.mktemp("cluster")
     port, ui, wui = _free_port(), _free_port(), _free_port()
     work = tmp / "work"
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_WORKER_DIR": str(work)}
+    env = {
+        **os.environ,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_WORKER_DIR": str(work),
+        "SPARK_HOME": _spark_home(),
+    }
     env.pop("PYSPARK_PYTHON", None)
     # executors started without PYSPARK_PYTHON run "python3": make that one without claimscrub
     worker_env = {**env, "PATH": f"{_base_python(tmp)}{os.pathsep}{env.get('PATH', '')}"}
@@ -107,7 +118,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def _submit_env(**extra: str) -> dict[str, str]:
-    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", **extra}
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", "SPARK_HOME": _spark_home(), **extra}
     for k in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "PYSPARK_SUBMIT_ARGS"):
         if k not in extra:
             env.pop(k, None)
@@ -138,7 +149,9 @@ def test_spark_submit_runs_on_the_cluster_with_embedded_findings(
         cmd, env=_submit_env(PYSPARK_PYTHON=sys.executable), capture_output=True, text=True, timeout=TIMEOUT
     )
     assert r.returncode == 1, r.stderr[-3000:]  # 1: the examples have error findings
-    assert json.loads(r.stdout.strip().splitlines()[-1])["lines"] == 18
+    # spark-submit merges the Python driver's stderr into its stdout
+    summary = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    assert json.loads(summary[-1])["lines"] == 18
     assert _apps(cluster.work) - before, "the job did not run on the standalone cluster"
     got = pl.read_parquet(out / "*.parquet").with_columns(pl.col("_row").cast(pl.UInt32))
     assert rows(got) == rows(check_paths([src]).findings)
@@ -165,8 +178,9 @@ def test_executors_without_claimscrub_say_what_to_set(cluster: Cluster, shared: 
     env = _submit_env(PYSPARK_DRIVER_PYTHON=sys.executable)
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     assert r.returncode == 2, r.stderr[-3000:]
-    ours = [ln for ln in r.stderr.splitlines() if ln.startswith("claimscrub: error:")]
+    both = r.stdout + r.stderr  # spark-submit merges the driver's stderr into its stdout
+    ours = [ln for ln in both.splitlines() if ln.startswith("claimscrub: error:")]
     assert len(ours) == 1
     assert "cannot import claimscrub" in ours[0] and "PYSPARK_PYTHON" in ours[0]
-    assert "Traceback" not in r.stderr
+    assert "Traceback" not in both
     assert not (tmp_path / "f").exists()
