@@ -424,7 +424,7 @@ def _clean(col: str):  # type: ignore[no-untyped-def]
 
 
 #: Up to this many bridge edges (claim, encounter), components are labelled on the driver.
-DRIVER_BRIDGE_EDGES = 2_000_000
+DRIVER_BRIDGE_EDGES = 500_000
 
 
 def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
@@ -446,13 +446,17 @@ def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
         .select("_ck", F.explode("_eks").alias("_ek"))
     )
     spark = df.sparkSession
-    small = _collect(multi.limit(DRIVER_BRIDGE_EDGES + 1))
-    if small.height <= DRIVER_BRIDGE_EDGES:
-        if small.height == 0:
+    # plain rows, not Arrow: a limit that stops reading an Arrow conversion early makes
+    # Spark 4 report "memory leaked" and fail the task
+    small = multi.limit(DRIVER_BRIDGE_EDGES + 1).collect()
+    if len(small) <= DRIVER_BRIDGE_EDGES:
+        if not small:
             return df.withColumn("_comp", F.col("_ek")).drop("_ck", "_ek")
         from claimscrub.engine.streaming import encounter_components
 
-        edges = small.select(pl.col("_ck").cast(pl.Int64), pl.col("_ek").cast(pl.Int64))
+        edges = pl.DataFrame(
+            [(r["_ck"], r["_ek"]) for r in small], schema={"_ck": pl.Int64, "_ek": pl.Int64}, orient="row"
+        )
         labels = encounter_components(edges).rename({"_comp": "_lab"})
         table = spark.createDataFrame(labels.to_arrow(compat_level=pl.CompatLevel.oldest()))
         return (
