@@ -60,7 +60,14 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from claimscrub.errors import EngineError, InputError
-from claimscrub.model import CANONICAL_SCHEMA, ENCOUNTER, FINDING_COLUMNS, INPUT_COLUMNS, REQUIRED_COLUMNS
+from claimscrub.model import (
+    CANONICAL_SCHEMA,
+    ENCOUNTER,
+    FINDING_COLUMNS,
+    INPUT_COLUMNS,
+    REQUIRED_COLUMNS,
+    SOURCE_COLUMNS,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
@@ -115,16 +122,18 @@ _OUT_TYPES: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class TaskOutput:
-    """What the check tasks send back besides findings: ``lines`` False / "findings" (lines
-    that have a finding: SARIF locations) / True (all canonical lines); ``price``: the
-    chunks' prices and money (:mod:`claimscrub.engine.money_parts`)."""
+    """What the check tasks send back besides findings: ``lines`` False / "findings" (the
+    location -- ``_source``, ``_line`` -- of each line that has a finding: all the reports
+    need, for SARIF) / True (all canonical lines); ``price``: the chunks' prices and money
+    (:mod:`claimscrub.engine.money_parts`)."""
 
     lines: bool | str = False
     price: bool = False
 
     @property
     def columns(self) -> list[str]:
-        return _FINDING_PART + (_LINE_PART if self.lines else []) + (_PRICE_PART if self.price else [])
+        lines = _LINE_PART if self.lines is True else list(SOURCE_COLUMNS) if self.lines else []
+        return _FINDING_PART + lines + (_PRICE_PART if self.price else [])
 
 
 def out_schema(out: TaskOutput) -> str:
@@ -800,10 +809,11 @@ def check_paths_spark(
         .sort(["_row", "rule", "_seq"])
         .select(pl.col("_row").cast(pl.UInt32), *FINDING_COLUMNS)
     )
+    line_cols = CANONICAL_SCHEMA if all_lines else {c: CANONICAL_SCHEMA[c] for c in ("_row", *SOURCE_COLUMNS)}
     lines = (
         got.filter(pl.col("_kind") == "l")
         .sort("_row")
-        .select([pl.col(c).cast(t) for c, t in CANONICAL_SCHEMA.items()])
+        .select([pl.col(c).cast(t) for c, t in line_cols.items()])
     )
     inputs = [str(p) for p in paths]
     if not all_lines:
