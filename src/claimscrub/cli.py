@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
-from claimscrub.errors import InputError, PolicyError
+from claimscrub.errors import EngineError, InputError, PolicyError
 from claimscrub.knowledge import DATA_DIR
 from claimscrub.readers.source import (
     DEFAULT_MAX_INPUT_MB,
@@ -39,15 +40,26 @@ def emit(text: str, output: Path | None) -> None:
 
 
 class Guarded(click.Group):
-    """Turns bad input into one clear message and exit 2 (nothing written)."""
+    """Turns bad input and engine failures into one clear message and exit 2 (nothing
+    written): exit 1 only ever means "error findings". ``CLAIMSCRUB_DEBUG=1`` shows the
+    traceback of an unexpected failure instead."""
 
     def invoke(self, ctx: click.Context) -> object:
         set_max_input_mb(None)  # --max-input-mb applies to this run only
         remember_streams()
         try:
             return super().invoke(ctx)
-        except (InputError, PolicyError, OutputError) as exc:
+        except (InputError, PolicyError, OutputError, EngineError) as exc:
             fail(str(exc))
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except MemoryError:
+            fail("out of memory: use --engine streaming (docs/spark.md)")
+        except Exception as exc:  # an engine or internal failure, not a finding
+            if os.environ.get("CLAIMSCRUB_DEBUG"):
+                raise
+            # the type only: an exception's text may carry claim values
+            fail(f"internal error ({type(exc).__name__}); CLAIMSCRUB_DEBUG=1 shows the traceback")
 
 
 @click.group(cls=Guarded)
@@ -124,12 +136,24 @@ def _options(notes_dir, providers, policy_dir, input_format, strict=False):  # t
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here (- = stdout).")
 @click.option(
     "--engine",
-    type=click.Choice(["embedded", "spark", "streaming"]),
-    default="embedded",
+    type=click.Choice(["auto", "embedded", "spark", "streaming"]),
+    default="auto",
     show_default=True,
-    help="streaming: out-of-core, for inputs larger than memory (docs/spark.md).",
+    help="auto: embedded, or streaming (out of core) above --streaming-above (docs/spark.md).",
 )
-@click.option("--spark-master", help="Spark master URL for --engine spark (default local[*]).")
+@click.option(
+    "--streaming-above",
+    metavar="SIZE",
+    help="--engine auto streams inputs bigger than this (e.g. 256M; $CLAIMSCRUB_STREAMING_ABOVE).",
+)
+@click.option(
+    "--spark-master", help="Spark master URL for --engine spark (default: spark-submit's, else local[*])."
+)
+@click.option(
+    "--partitions",
+    type=click.IntRange(min=1),
+    help="--engine spark: check tasks (default: sized from the input, docs/spark.md).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when error findings exist.")
 @click.option("--store", is_flag=True, help="Also keep the batch in the claim history database.")
 @click.option(
@@ -137,13 +161,20 @@ def _options(notes_dir, providers, policy_dir, input_format, strict=False):  # t
 )
 def check(  # type: ignore[no-untyped-def]
     inputs, sample, notes_dir, providers, policy_dir, input_format, strict, fmt, output, engine,
-    spark_master, exit_zero, store, db,
+    streaming_above, spark_master, partitions, exit_zero, store, db,
 ):  # fmt: skip
-    """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable."""
+    """Check claim lines; exit 0 = no errors, 1 = errors found, 2 = input unreadable or the
+    engine failed."""
+    from claimscrub.engine.choose import choose_engine, streaming_threshold
     from claimscrub.progress import Progress
     from claimscrub.service import check_paths
 
     paths = _inputs(inputs, sample)
+    try:
+        threshold = streaming_threshold(streaming_above)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--streaming-above") from None
+    engine = choose_engine(engine, paths, threshold=threshold, store=store)
     if engine != "embedded" and any(is_stdin(p) for p in paths):
         raise click.UsageError(f"'-' (stdin) is read by the embedded engine, not --engine {engine}")
     options = _options(notes_dir, providers, policy_dir, input_format, strict)
@@ -151,7 +182,9 @@ def check(  # type: ignore[no-untyped-def]
         if engine == "spark":
             from claimscrub.engine.spark import check_paths_spark
 
-            result = check_paths_spark(paths, options, master=spark_master)
+            result = check_paths_spark(
+                paths, options, master=spark_master, partitions=partitions, all_lines=store
+            )
         elif engine == "streaming":
             from claimscrub.engine.streaming import check_paths_streaming
 

@@ -39,3 +39,9 @@ class InputError(Exception):
 
 class PolicyError(Exception):
     """A payer policy file is invalid (unknown rule ID or key, bad value)."""
+
+
+class EngineError(Exception):
+    """The engine could not run (Spark job failed, executors without claimscrub, the
+    streaming spill failed): exit 2 with this one-line message, never exit 1, which
+    means "error findings". The message names the cause and what to do, never a value."""

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from claimscrub.errors import InputError
 from claimscrub.service import CheckOptions, check_paths
+from claimscrub.writers import FORMATS, render
 from tests.rules.cases import load_cases
 from tests.spark.batches import batch_st, canon, rows, write_csv, write_files
 
@@ -179,7 +180,68 @@ def test_cli_spark_check_and_check_engine_spark(spark, shared: Path, tmp_path: P
     want = check_paths([Path(src)])
     assert rows(got.with_columns(pl.col("_row").cast(pl.UInt32))) == rows(want.findings)
     assert '"lines": 18' in r.output
-    emb = CliRunner().invoke(main, ["check", src, "--format", "json"])
-    spk = CliRunner().invoke(main, ["check", src, "--format", "json", "--engine", "spark"])
-    assert spk.exit_code == emb.exit_code == 1
-    assert spk.output == emb.output
+    for fmt in FORMATS:
+        emb = CliRunner().invoke(main, ["check", src, "--format", fmt])
+        spk_args = ["check", src, "--format", fmt, "--engine", "spark", "--partitions", "3"]
+        spk = CliRunner().invoke(main, spk_args)
+        assert spk.exit_code == emb.exit_code == 1
+        assert spk.stdout == emb.stdout, fmt
+
+
+def test_reports_from_findings_lines_and_money_by_chunk(spark, tmp_path: Path) -> None:
+    """``all_lines=False`` (what ``check --engine spark`` does): only findings, their lines
+    and prices and each chunk's money come back; every report is byte-identical."""
+    path = write_csv(tmp_path / "cases.csv", _case_lines(False) + _case_lines(True))
+    want = check_paths([path])
+    got = spark_check(spark, [path], all_lines=False, chunk_rows=40, partitions=3)
+    assert got.summary == want.summary
+    for fmt in FORMATS:
+        assert render(got, fmt) == render(want, fmt), fmt
+
+
+def _tasks_of(spark, group: str) -> int:  # type: ignore[no-untyped-def]
+    tracker = spark.sparkContext.statusTracker()
+    total = 0
+    for job in tracker.getJobIdsForGroup(group):
+        info = tracker.getJobInfo(job)
+        for stage in info.stageIds if info else []:
+            s = tracker.getStageInfo(stage)
+            total += s.numTasks if s else 0
+    return total
+
+
+def test_partitions_are_sized_from_the_input(spark, shared: Path) -> None:
+    """Not spark.sql.shuffle.partitions (200 by default off local mode) tasks per stage for
+    18 lines: one check task, and the session's setting is left as it was."""
+    spark.conf.set("spark.sql.shuffle.partitions", "200")
+    try:
+        spark.sparkContext.setJobGroup("sized", "18 lines")
+        spark_check(spark, [shared / "examples" / "claims.csv"])
+        assert _tasks_of(spark, "sized") < 20
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "200"
+    finally:
+        spark.sparkContext.setJobGroup("other", "")
+        spark.conf.set("spark.sql.shuffle.partitions", "4")
+
+
+def test_partitions_for() -> None:
+    from claimscrub.engine.spark import partitions_for
+
+    assert partitions_for(91, cores=8) == 1
+    assert partitions_for(1_000_000, cores=2) == 2
+    assert partitions_for(10_000_000, cores=2) == 20
+    assert partitions_for(10_000_000, cores=100) == 100
+
+
+def test_spark_failure_exits_2_in_one_line(spark, shared: Path, tmp_path: Path) -> None:
+    """A failed Spark job (here: the findings folder cannot be created) is not "error
+    findings": exit 2 and one line, not a Java stack trace and exit 1."""
+    from claimscrub.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    src = str(shared / "examples" / "claims.csv")
+    r = CliRunner().invoke(main, ["spark-check", src, "--findings-out", str(blocker / "findings")])
+    assert r.exit_code == 2
+    ours = [ln for ln in r.output.splitlines() if ln.strip()]
+    assert len(ours) == 1 and ours[0].startswith("claimscrub: error: the Spark job failed"), r.output

@@ -19,7 +19,7 @@ def register(main: click.Group) -> None:
     @click.option(
         "--findings-out", required=True, help="Folder (local, hdfs://, s3a://...) for the Parquet findings."
     )
-    @click.option("--spark-master", help="Spark master URL (default: local[*], or the spark-submit master).")
+    @click.option("--spark-master", help="Spark master URL (default: spark-submit's master, else local[*]).")
     @click.option(
         "--notes", "notes_dir", type=click.Path(path_type=Path), help="Folder of <claim_id>.txt notes."
     )
@@ -33,7 +33,9 @@ def register(main: click.Group) -> None:
         help="CSV records never span lines: lets Spark split big files (faster reads).",
     )
     @click.option(
-        "--partitions", type=int, help="Shuffle partitions (default: spark.sql.shuffle.partitions)."
+        "--partitions",
+        type=click.IntRange(min=1),
+        help="Check tasks (default: sized from the input: one per core, 500k lines at most each).",
     )
     @click.option("--exit-zero", is_flag=True, help="Exit 0 even when error findings exist.")
     def spark_check(  # type: ignore[no-untyped-def]
@@ -41,19 +43,25 @@ def register(main: click.Group) -> None:
         exit_zero,
     ):  # fmt: skip
         """Check claim lines on Spark; write findings as Parquet; print the summary (JSON)."""
-        from claimscrub.engine.spark import run_spark_check, spark_session
+        from claimscrub.engine.spark import run_spark_check
         from claimscrub.service import CheckOptions
 
         options = CheckOptions(notes_dir=notes_dir, providers=providers, policy_dir=policy_dir)
-        spark = spark_session(spark_master)
         summary = run_spark_check(
             list(inputs),
             findings_out,
             options,
-            spark=spark,
+            master=spark_master,
             multiline=not single_line_csv,
             partitions=partitions,
         )
         click.echo(json.dumps(summary.as_dict()))
         click.echo(f"wrote findings to {findings_out}", err=True)
         sys.exit(0 if exit_zero or not summary.errors else 1)
+
+    @main.command("spark-entry")
+    def spark_entry() -> None:
+        """Print the .py file to give spark-submit (docs/spark.md)."""
+        from claimscrub import spark_entry as entry
+
+        click.echo(entry.__file__)

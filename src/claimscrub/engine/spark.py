@@ -52,18 +52,27 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from claimscrub.errors import InputError
-from claimscrub.model import CANONICAL_SCHEMA, ENCOUNTER, FINDING_COLUMNS, INPUT_COLUMNS, REQUIRED_COLUMNS
+from claimscrub.errors import EngineError, InputError
+from claimscrub.model import (
+    CANONICAL_SCHEMA,
+    ENCOUNTER,
+    FINDING_COLUMNS,
+    INPUT_COLUMNS,
+    REQUIRED_COLUMNS,
+    SOURCE_COLUMNS,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
+    from claimscrub.engine.streaming import StreamedResult
     from claimscrub.service import CheckOptions, CheckResult
 
 DEFAULT_MASTER = "local[*]"
@@ -75,6 +84,7 @@ _SPARK_TYPES = {
     pl.UInt32: "bigint",
     pl.Date: "date",
     pl.Boolean: "boolean",
+    pl.Binary: "binary",
 }
 
 
@@ -84,9 +94,11 @@ def _spark_type(dtype: pl.DataType) -> str:
     return _SPARK_TYPES[type(dtype)]
 
 
-#: Output of a task: one row per finding (_kind f), error (e), chunk stats (s) or line (l).
+#: Output of a task: one row per finding (_kind f), error (e), chunk stats (s), line (l),
+#: price of a line with a finding (p), the chunk's money (m, pickled dict) or what-if (w, Arrow IPC).
 _FINDING_PART = ["_kind", "_row", "_seq", *FINDING_COLUMNS]
 _LINE_PART = [c for c in CANONICAL_SCHEMA if c not in _FINDING_PART]
+_PRICE_PART = ["expected_payment", "unit_price", "price_status", "price_basis", "_blob"]
 OUT_COLUMNS = _FINDING_PART + _LINE_PART
 _OUT_TYPES: dict[str, pl.DataType] = {
     "_kind": pl.String(),
@@ -100,43 +112,124 @@ _OUT_TYPES: dict[str, pl.DataType] = {
     "message": pl.String(),
     "fix": pl.String(),
     **{c: (pl.Int64() if CANONICAL_SCHEMA[c] == pl.UInt32 else CANONICAL_SCHEMA[c]) for c in _LINE_PART},
+    "expected_payment": pl.Decimal(14, 2),
+    "unit_price": pl.Decimal(14, 2),
+    "price_status": pl.String(),
+    "price_basis": pl.String(),
+    "_blob": pl.Binary(),
 }
 
 
-def out_schema(with_lines: bool) -> str:
-    cols = OUT_COLUMNS if with_lines else _FINDING_PART
-    return ", ".join(f"`{c}` {_spark_type(_OUT_TYPES[c])}" for c in cols)
+@dataclass(frozen=True)
+class TaskOutput:
+    """What the check tasks send back besides findings: ``lines`` False / "findings" (the
+    location -- ``_source``, ``_line`` -- of each line that has a finding: all the reports
+    need, for SARIF) / True (all canonical lines); ``price``: the chunks' prices and money
+    (:mod:`claimscrub.engine.money_parts`)."""
+
+    lines: bool | str = False
+    price: bool = False
+
+    @property
+    def columns(self) -> list[str]:
+        lines = _LINE_PART if self.lines is True else list(SOURCE_COLUMNS) if self.lines else []
+        return _FINDING_PART + lines + (_PRICE_PART if self.price else [])
+
+
+def out_schema(out: TaskOutput) -> str:
+    return ", ".join(f"`{c}` {_spark_type(_OUT_TYPES[c])}" for c in out.columns)
 
 
 # ------------------------------------------------------------------------ session
 
 
+def _configured_master(conf: Any) -> str | None:
+    """The master spark-submit, ``PYSPARK_SUBMIT_ARGS`` or ``spark-defaults.conf`` gives.
+
+    Starts the JVM (or joins spark-submit's) first: only the JVM knows those settings."""
+    from pyspark import SparkConf, SparkContext
+
+    SparkContext._ensure_initialized(conf=conf)
+    return SparkConf().get("spark.master", None)
+
+
 def spark_session(master: str | None = None, *, app: str = "claimscrub") -> SparkSession:
-    """The active session, or a new one (``local[*]`` unless ``master`` says otherwise)."""
+    """The active session, or a new one. Its master is ``master`` when given, else the one
+    spark-submit (or spark-defaults.conf) configured, else ``local[*]``."""
     try:
+        from pyspark import SparkConf
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the install
-        raise RuntimeError(
+        raise EngineError(
             "the spark engine needs PySpark and Java 17: pip install 'claimscrub[spark]'"
         ) from exc
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    master = master or DEFAULT_MASTER
-    if master.startswith("local"):
-        # workers must run this interpreter (with claimscrub and polars), not "python3"
+    conf = SparkConf(loadDefaults=False)
+    conf.setAppName(app)
+    conf.set("spark.ui.showConsoleProgress", "false")
+    conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    try:
+        master = master or _configured_master(conf) or DEFAULT_MASTER
+    except Exception as exc:  # Java missing, the JVM did not start
+        raise EngineError(f"Spark did not start ({type(exc).__name__}): is Java 17 installed?") from exc
+    if _runs_here(master):
+        # workers on this host must run this interpreter (with claimscrub), not "python3"
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = (
-        SparkSession.builder.appName(app)
-        .master(master)
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-    )
+    builder = SparkSession.builder.config(conf=conf).master(master)
     if master.startswith("local"):
         builder = builder.config("spark.sql.shuffle.partitions", str(max(4, 2 * (os.cpu_count() or 2))))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def _runs_here(master: str) -> bool:
+    return master.startswith("local")
+
+
+def check_executors(spark: SparkSession) -> None:
+    """Raises :class:`EngineError` in one line when the executors' Python cannot import
+    claimscrub (``PYSPARK_PYTHON`` not set to a Python that has it). One tiny task."""
+    if _runs_here(spark.sparkContext.master):
+        return
+
+    def probe(_: object) -> str:  # defined here so that it is pickled by value
+        import importlib
+
+        for name in ("claimscrub", "polars"):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                return name
+        return ""
+
+    python = spark.sparkContext.pythonExec
+    try:
+        missing = spark.sparkContext.parallelize([0], 1).map(probe).collect()[0]
+    except Exception as exc:
+        raise EngineError(
+            f"the Spark executors could not run Python {python!r} ({_spark_cause(exc)}): "
+            "set PYSPARK_PYTHON (or --conf spark.pyspark.python) to a Python that has claimscrub "
+            "on every worker"
+        ) from None
+    if missing:
+        raise EngineError(
+            f"the Spark executors' Python ({python!r}) cannot import {missing}: set PYSPARK_PYTHON "
+            "(or --conf spark.pyspark.python) to a Python that has claimscrub installed on every worker, "
+            f"e.g. PYSPARK_PYTHON={sys.executable} on this host (docs/spark.md)"
+        )
+
+
+def _spark_cause(exc: BaseException) -> str:
+    """A short cause for a failed Spark job: the exception class names, no values."""
+    import re
+
+    text = str(exc)
+    names = re.findall(r"\b((?:[a-z]+\.)*[A-Z]\w*(?:Error|Exception))\b", text)
+    short = list(dict.fromkeys(n.rsplit(".", 1)[-1] for n in names))
+    return ", ".join(short[:3]) or type(exc).__name__
 
 
 # ------------------------------------------------------------------------- input
@@ -181,6 +274,9 @@ def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOpti
         reader = spark.read.options(
             header=True, inferSchema=False, multiLine=multiline, escape='"', mode="FAILFAST"
         )
+        header = _local_header(local) if _is_local(name) and local.is_file() else None
+        if header is not None:  # saves Spark a job to read the header
+            reader = reader.schema(", ".join(f"`{c}` string" for c in header))
         df = reader.csv(name)
     cols = {c: _norm_name(c) for c in df.columns}
     check_required_columns(list(cols.values()), name)
@@ -195,10 +291,67 @@ def _read_one(spark: SparkSession, p: Path | str, index: int, options: CheckOpti
     )
 
 
+def _local_header(path: Path) -> list[str] | None:
+    """The header of a local CSV file, when Spark would read it the same way: distinct,
+    non-empty names without backquotes. Else None (Spark reads it)."""
+    import csv
+
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+        names = next(csv.reader(fh), None)
+    if not names:
+        return None
+    normed = [_norm_name(n) for n in names]
+    if len(set(normed)) != len(normed) or not all(normed) or any("`" in n for n in names):
+        return None
+    return names
+
+
 @dataclass
 class SparkInput:
     df: DataFrame  # spec columns (strings), _source, _line (may be null), _row, _file, _ord
     line_maps: dict[int, Any]  # file index -> physical line of each record, when needed
+    rows: int | None = None  # number of lines, when known
+
+
+#: ``monotonically_increasing_id`` = partition id << 33 | record number in the partition
+_MID_MASK = (1 << 33) - 1
+
+
+def _whole_file(p: Path | str, df: DataFrame, multiline: bool) -> bool:
+    """One local CSV file read as one Spark partition (multi-line CSV is not split), so a
+    record's number in its partition is its number in the file."""
+    local = Path(str(p).removeprefix("file://"))
+    return (
+        multiline
+        and "_ord" not in df.columns
+        and _is_local(str(p))
+        and local.is_file()
+        and local.suffix.lower() != ".parquet"
+    )
+
+
+def _line_maps(paths: Sequence[Path | str], parts: list[DataFrame]) -> tuple[dict[int, Any], int | None]:
+    """Physical line maps of local CSV files (when records span lines) and the total
+    number of records when every input is a local file."""
+    from claimscrub.engine.streaming import count_records, line_map
+
+    maps: dict[int, Any] = {}
+    total: int | None = 0
+    for i, p in enumerate(paths):
+        local = Path(str(p).removeprefix("file://"))
+        if "_ord" in parts[i].columns:  # X12 / FHIR read on the driver
+            total = None if total is None else total + int(parts[i].count())
+        elif _is_local(str(p)) and local.is_file() and local.suffix.lower() != ".parquet":
+            lm = line_map(local)
+            if lm is not None:
+                maps[i] = lm
+            try:
+                total = None if total is None else total + count_records(local)
+            except pl.exceptions.PolarsError:
+                total = None
+        else:
+            total = None
+    return maps, total
 
 
 def read_spark(
@@ -209,11 +362,17 @@ def read_spark(
     from pyspark.sql import functions as F
 
     parts = [_read_one(spark, p, i, options, multiline) for i, p in enumerate(paths)]
+    line_maps, total = _line_maps(paths, parts)
     df = parts[0]
     for other in parts[1:]:
         df = df.unionByName(other, allowMissingColumns=True)
     if "_line" not in df.columns:
         df = df.withColumn("_line", F.lit(None).cast("long"))
+    if len(parts) == 1 and _whole_file(paths[0], parts[0], multiline):
+        # one file, one partition: no job needed to number the lines
+        row = (F.col("_mid").bitwiseAND(F.lit(_MID_MASK))).cast("long")
+        df = df.withColumn("_row", row).withColumn("_ord", row).drop("_mid", "_blk", "_fp")
+        return SparkInput(df, line_maps, total)
     try:
         blocks = df.groupBy("_file", "_fp", "_blk").agg(F.min("_mid").alias("m"), F.count("*").alias("n"))
         stats = sorted(tuple(r) for r in blocks.collect())
@@ -227,19 +386,9 @@ def read_spark(
         offsets.append(Row(_file=file, _fp=fp, _blk=blk, _m0=m, _r0=rows, _o0=ord0))
         per_file[(file, fp)] = ord0 + n
         rows += n
-    line_maps: dict[int, Any] = {}
-    for i, p in enumerate(paths):
-        local = Path(str(p).removeprefix("file://"))
-        if _is_local(str(p)) and local.is_file() and local.suffix.lower() != ".parquet":
-            from claimscrub.engine.streaming import line_map
-
-            if "_ord" not in parts[i].columns:  # CSV read by Spark
-                lm = line_map(local)
-                if lm is not None:
-                    line_maps[i] = lm
     if not offsets:
         empty = df.withColumn("_row", F.lit(0).cast("long")).withColumn("_ord", F.lit(0).cast("long"))
-        return SparkInput(empty.limit(0), line_maps)
+        return SparkInput(empty.limit(0), line_maps, 0)
     table = spark.createDataFrame(offsets)
     df = (
         df.join(F.broadcast(table), ["_file", "_fp", "_blk"])
@@ -247,7 +396,7 @@ def read_spark(
         .withColumn("_ord", (F.col("_o0") + F.col("_mid") - F.col("_m0")).cast("long"))
         .drop("_r0", "_o0", "_m0", "_mid", "_blk", "_fp")
     )
-    return SparkInput(df, line_maps)
+    return SparkInput(df, line_maps, rows)
 
 
 def _with_dense_row(df: DataFrame) -> DataFrame:
@@ -287,18 +436,48 @@ def _clean(col: str):  # type: ignore[no-untyped-def]
     return out
 
 
+#: Up to this many bridge edges (claim, encounter), components are labelled on the driver.
+DRIVER_BRIDGE_EDGES = 500_000
+
+
 def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
-    """Adds ``_comp``: the claim/encounter component of each line (see the module doc)."""
+    """Adds ``_comp``: the claim/encounter component of each line (see the module doc).
+
+    One job finds the bridge claims (claims on two or more encounters) with their
+    encounters; usually few, so the driver labels their components (the streaming
+    engine's :func:`~claimscrub.engine.streaming.encounter_components`) and the labels
+    are broadcast. Many bridges: min-label propagation in Spark, one join per round."""
     from pyspark.sql import functions as F
 
     df = df.withColumn("_ck", F.xxhash64(_clean("claim_id"))).withColumn(
         "_ek", F.xxhash64(*[_clean(c) for c in ENCOUNTER])
     )
-    edges = df.select("_ck", "_ek").distinct()
-    multi = edges.groupBy("_ck").count().filter(F.col("count") > 1).select("_ck")
-    bridge = edges.join(multi, "_ck", "left_semi").localCheckpoint()
-    if bridge.isEmpty():
-        return df.withColumn("_comp", F.col("_ek")).drop("_ck", "_ek")
+    multi = (
+        df.groupBy("_ck")
+        .agg(F.collect_set("_ek").alias("_eks"))
+        .filter(F.size("_eks") > 1)
+        .select("_ck", F.explode("_eks").alias("_ek"))
+    )
+    spark = df.sparkSession
+    # plain rows, not Arrow: a limit that stops reading an Arrow conversion early makes
+    # Spark 4 report "memory leaked" and fail the task
+    small = multi.limit(DRIVER_BRIDGE_EDGES + 1).collect()
+    if len(small) <= DRIVER_BRIDGE_EDGES:
+        if not small:
+            return df.withColumn("_comp", F.col("_ek")).drop("_ck", "_ek")
+        from claimscrub.engine.streaming import encounter_components
+
+        edges = pl.DataFrame(
+            [(r["_ck"], r["_ek"]) for r in small], schema={"_ck": pl.Int64, "_ek": pl.Int64}, orient="row"
+        )
+        labels = encounter_components(edges).rename({"_comp": "_lab"})
+        table = spark.createDataFrame(labels.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        return (
+            df.join(F.broadcast(table), "_ek", "left")
+            .withColumn("_comp", F.coalesce("_lab", "_ek"))
+            .drop("_lab", "_ck", "_ek")
+        )
+    bridge = multi.localCheckpoint()
     labels = bridge.select("_ek").distinct().withColumn("_lab", F.col("_ek")).localCheckpoint()
     for _ in range(max_rounds):
         by_claim = bridge.join(labels, "_ek").groupBy("_ck").agg(F.min("_lab").alias("_lab"))
@@ -315,7 +494,7 @@ def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
     else:  # pragma: no cover - a path graph longer than max_rounds
         raise RuntimeError("claim/encounter components did not converge")
     return (
-        df.join(F.broadcast(labels) if labels.count() < 1_000_000 else labels, "_ek", "left")
+        df.join(labels, "_ek", "left")
         .withColumn("_comp", F.coalesce("_lab", "_ek"))
         .drop("_lab", "_ck", "_ek")
     )
@@ -324,10 +503,10 @@ def with_components(df: DataFrame, *, max_rounds: int = 1000) -> DataFrame:
 # ----------------------------------------------------------------------- workers
 
 
-def _to_out(frames: list[pl.DataFrame], with_lines: bool):  # type: ignore[no-untyped-def]
+def _to_out(frames: list[pl.DataFrame], spec: TaskOutput):  # type: ignore[no-untyped-def]
     import pyarrow as pa
 
-    cols = OUT_COLUMNS if with_lines else _FINDING_PART
+    cols = spec.columns
     out = []
     for f in frames:
         if f.height == 0:
@@ -340,15 +519,33 @@ def _to_out(frames: list[pl.DataFrame], with_lines: bool):  # type: ignore[no-un
         return []
     table = pl.concat(out).to_arrow(compat_level=pl.CompatLevel.oldest())
     schema = pa.schema(
-        [
-            pa.field(c, pa.string() if pa.types.is_large_string(t) else t)
-            for c, t in zip(table.column_names, table.schema.types, strict=True)
-        ]
+        [pa.field(c, _small(t)) for c, t in zip(table.column_names, table.schema.types, strict=True)]
     )
     return table.cast(schema).to_batches()
 
 
-def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_lines):  # type: ignore[no-untyped-def]
+def _small(t):  # type: ignore[no-untyped-def]
+    """Spark reads 32-bit offset strings and binaries."""
+    import pyarrow as pa
+
+    if pa.types.is_large_string(t):
+        return pa.string()
+    return pa.binary() if pa.types.is_large_binary(t) else t
+
+
+def _money_frames(money) -> list[pl.DataFrame]:  # type: ignore[no-untyped-def]
+    import io
+    import pickle
+
+    ipc = io.BytesIO()
+    money.whatif.write_ipc(ipc)
+    return [
+        money.prices.with_columns(pl.lit("p").alias("_kind")),
+        pl.DataFrame({"_kind": ["m", "w"], "_blob": [pickle.dumps(money.money), ipc.getvalue()]}),
+    ]
+
+
+def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, spec):  # type: ignore[no-untyped-def]
     from claimscrub.engine.streaming import check_chunk
 
     if line_maps:
@@ -364,7 +561,7 @@ def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_
     else:
         line = pl.col("_ord").cast(pl.Int64) + 2
     raw = raw.with_columns(pl.coalesce(pl.col("_line").cast(pl.Int64), line).alias("_line"))
-    res = check_chunk(raw, options, policies, roster, keep_lines=with_lines)
+    res = check_chunk(raw, options, policies, roster, keep_lines=spec.lines, price=spec.price)
     if res.error is not None:
         at, exc = res.error
         err = pl.DataFrame(
@@ -386,10 +583,12 @@ def _chunk_frames(raw: pl.DataFrame, line_maps, options, policies, roster, with_
     ]
     if res.lines is not None:
         frames.append(res.lines.with_columns(pl.lit("l").alias("_kind")))
+    if res.money is not None:
+        frames += _money_frames(res.money)
     return frames
 
 
-def make_worker(options, policies, roster, line_maps, with_lines: bool, chunk_rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
+def make_worker(options, policies, roster, line_maps, spec: TaskOutput, chunk_rows: int = CHUNK_ROWS):  # type: ignore[no-untyped-def]
     """The ``mapInArrow`` function: chunks of whole components -> check_raw -> rows."""
 
     def work(batches: Iterator[Any]) -> Iterator[Any]:
@@ -409,16 +608,12 @@ def make_worker(options, policies, roster, line_maps, with_lines: bool, chunk_ro
             if cut == 0:
                 pending, size = [buf], buf.height
                 continue
-            yield from _to_out(
-                _chunk_frames(buf.head(cut), line_maps, options, policies, roster, with_lines), with_lines
-            )
+            yield from _to_out(_chunk_frames(buf.head(cut), line_maps, options, policies, roster, spec), spec)
             rest = buf.slice(cut)
             pending, size = [rest], rest.height
         if size:
             buf = pl.concat(pending, how="vertical_relaxed")
-            yield from _to_out(
-                _chunk_frames(buf, line_maps, options, policies, roster, with_lines), with_lines
-            )
+            yield from _to_out(_chunk_frames(buf, line_maps, options, policies, roster, spec), spec)
 
     return work
 
@@ -439,6 +634,50 @@ def _prepare(options: CheckOptions | None):  # type: ignore[no-untyped-def]
     return options, worker_options(options), policies, roster
 
 
+#: A check task takes at most this many lines (memory of one Python worker) ...
+ROWS_PER_TASK = 500_000
+#: ... and, to use every core, at least this many (fewer lines: fewer tasks).
+MIN_ROWS_PER_TASK = 20_000
+
+
+def partitions_for(rows: int, cores: int) -> int:
+    """Check tasks for ``rows`` lines on ``cores`` cores: one per core (fewer for small
+    inputs, where a task's start-up would outweigh its lines), more above 500k lines a task.
+    91 lines -> 1 task; 1M lines on 2 cores -> 2; 10M -> 20."""
+    return max(1, -(-rows // ROWS_PER_TASK), min(cores, -(-rows // MIN_ROWS_PER_TASK)))
+
+
+@contextmanager
+def sized_shuffles(spark: SparkSession, partitions: int | None) -> Iterator[None]:
+    """``spark.sql.shuffle.partitions`` = ``partitions`` while our jobs run (the component
+    and summary stages too, not Spark's default 200 for 91 lines), then restored."""
+    if partitions is None:
+        yield
+        return
+    old = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    try:
+        yield
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", old)
+
+
+@contextmanager
+def engine_errors(what: str = "the Spark job") -> Iterator[None]:
+    """A failed Spark job becomes one :class:`EngineError` line (exit 2); bad input stays
+    an :class:`InputError`. ``CLAIMSCRUB_DEBUG=1`` keeps the original exception."""
+    try:
+        yield
+    except (InputError, EngineError):
+        raise
+    except Exception as exc:
+        if os.environ.get("CLAIMSCRUB_DEBUG"):
+            raise
+        raise EngineError(
+            f"{what} failed ({_spark_cause(exc)}); CLAIMSCRUB_DEBUG=1 shows the Spark error"
+        ) from None
+
+
 def run_checks(
     raw: DataFrame,
     options,  # type: ignore[no-untyped-def]
@@ -446,21 +685,27 @@ def run_checks(
     roster,  # type: ignore[no-untyped-def]
     *,
     line_maps: dict[int, Any] | None = None,
-    with_lines: bool = False,
+    spec: TaskOutput = TaskOutput(),  # noqa: B008 - frozen
     partitions: int | None = None,
+    rows: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
 ) -> DataFrame:
-    """The task output frame (``_kind`` f/e/s[/l]) for a raw frame with ``_row``."""
+    """The task output frame (``_kind`` f/e/s[/l]) for a raw frame with ``_row``.
+    ``partitions``: tasks of the check stage (default: sized from ``rows`` when known,
+    :func:`partitions_for`, else ``spark.sql.shuffle.partitions``)."""
     from pyspark.sql import functions as F
 
     for c in ("_file", "_ord"):
         if c not in raw.columns:
             raw = raw.withColumn(c, F.lit(0) if c == "_file" else F.col("_row"))
     raw = with_components(raw)
-    n = partitions or int(raw.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    spark = raw.sparkSession
+    if partitions is None and rows is not None:
+        partitions = partitions_for(rows, spark.sparkContext.defaultParallelism)
+    n = partitions or int(spark.conf.get("spark.sql.shuffle.partitions"))
     raw = raw.repartition(n, "_comp").sortWithinPartitions("_comp", "_row")
-    work = make_worker(options, policies, roster, line_maps or {}, with_lines, chunk_rows)
-    return raw.mapInArrow(work, out_schema(with_lines))
+    work = make_worker(options, policies, roster, line_maps or {}, spec, chunk_rows)
+    return raw.mapInArrow(work, out_schema(spec))
 
 
 def _raise_first_error(out: DataFrame) -> None:
@@ -534,19 +779,31 @@ def check_paths_spark(
     multiline: bool = True,
     partitions: int | None = None,
     chunk_rows: int = CHUNK_ROWS,
-) -> CheckResult:
-    """``check --engine spark``: the embedded engine's :class:`CheckResult`, computed on
-    Spark (lines and findings are collected: for runs that fit the driver)."""
+    all_lines: bool = True,
+) -> CheckResult | StreamedResult:
+    """``check --engine spark``: the embedded engine's result, computed on Spark.
+
+    ``all_lines`` (default): every canonical line is collected and priced on the driver,
+    a :class:`CheckResult` (for ``--store`` and library use). Without it only what the
+    reports need comes back -- findings, the lines that have one, their prices and each
+    chunk's money, added up (:mod:`claimscrub.engine.money_parts`) -- a
+    :class:`~claimscrub.engine.streaming.StreamedResult` whose reports are byte-identical."""
     from claimscrub import service
 
-    spark = spark or spark_session(master)
     options, wopts, policies, roster = _prepare(options)
-    inp = read_spark(spark, paths, options, multiline=multiline)
-    out = run_checks(
-        inp.df, wopts, policies, roster, line_maps=inp.line_maps, with_lines=True,
-        partitions=partitions, chunk_rows=chunk_rows,
-    )  # fmt: skip
-    got = _collect(out)
+    price = bool(getattr(options, "price", False))
+    spec = TaskOutput(lines=True, price=False) if all_lines else TaskOutput(lines="findings", price=price)
+    spark = spark or spark_session(master)
+    with engine_errors():
+        check_executors(spark)
+        inp = read_spark(spark, paths, options, multiline=multiline)
+        n = partitions or _sized(spark, inp.rows)
+        with sized_shuffles(spark, n):
+            out = run_checks(
+                inp.df, wopts, policies, roster, line_maps=inp.line_maps, spec=spec,
+                partitions=n, chunk_rows=chunk_rows,
+            )  # fmt: skip
+            got = _collect(out)
     errs = got.filter(pl.col("_kind") == "e").sort("_row")
     if errs.height:
         e = errs.row(0, named=True)
@@ -556,15 +813,46 @@ def check_paths_spark(
         .sort(["_row", "rule", "_seq"])
         .select(pl.col("_row").cast(pl.UInt32), *FINDING_COLUMNS)
     )
+    line_cols = CANONICAL_SCHEMA if all_lines else {c: CANONICAL_SCHEMA[c] for c in ("_row", *SOURCE_COLUMNS)}
     lines = (
         got.filter(pl.col("_kind") == "l")
         .sort("_row")
-        .select([pl.col(c).cast(t) for c, t in CANONICAL_SCHEMA.items()])
+        .select([pl.col(c).cast(t) for c, t in line_cols.items()])
     )
-    result = service.CheckResult(lines, findings, policies, [str(p) for p in paths])
-    add_money = getattr(service, "add_money", None)
-    if getattr(options, "price", False) and add_money is not None:
-        add_money(result)  # pricing reads the collected canonical lines: same as embedded
+    inputs = [str(p) for p in paths]
+    if not all_lines:
+        return _streamed(got, lines, findings, policies, inputs, price)
+    result = service.CheckResult(lines, findings, policies, inputs)
+    if price:
+        service.add_money(result)  # pricing reads the collected canonical lines: same as embedded
+    return result
+
+
+def _streamed(got, lines, findings, policies, inputs, price) -> StreamedResult:  # type: ignore[no-untyped-def]
+    import io
+    import pickle
+
+    from claimscrub.engine.money_parts import PRICE_COLUMNS, empty_money, merge_money, merge_whatif
+    from claimscrub.engine.streaming import StreamedResult
+
+    stats = got.filter(pl.col("_kind") == "s")
+    result = StreamedResult(
+        lines, findings, policies, inputs, n_lines=int(stats["_row"].sum()), n_claims=int(stats["_seq"].sum())
+    )
+    if not price:
+        return result
+    moneys = [pickle.loads(b) for b in got.filter(pl.col("_kind") == "m")["_blob"]]
+    if not moneys:
+        result.prices, result.money = empty_money()
+        return result
+    result.prices = (
+        got.filter(pl.col("_kind") == "p")
+        .select(pl.col("_row").cast(pl.UInt32), *PRICE_COLUMNS[1:])
+        .sort("_row")
+    )
+    result.money = merge_money(moneys)
+    whatifs = [pl.read_ipc(io.BytesIO(b)) for b in got.filter(pl.col("_kind") == "w")["_blob"]]
+    result.whatif = merge_whatif(whatifs, bool((findings["rule"] == "PV003").any()))
     return result
 
 
@@ -592,12 +880,24 @@ def run_spark_check(
 ) -> SparkSummary:
     """``claimscrub spark-check``: findings written as Parquet to ``findings_out`` (in input
     order), nothing collected but the summary. Nothing is written on bad input."""
+    options, wopts, policies, roster = _prepare(options)
+    spark = spark or spark_session(master)
+    with engine_errors():
+        check_executors(spark)
+        inp = read_spark(spark, paths, options, multiline=multiline)
+        n = partitions or _sized(spark, inp.rows)
+        with sized_shuffles(spark, n):
+            return _write_findings(spark, inp, findings_out, wopts, policies, roster, n)
+
+
+def _sized(spark: SparkSession, rows: int | None) -> int | None:
+    return partitions_for(rows, spark.sparkContext.defaultParallelism) if rows is not None else None
+
+
+def _write_findings(spark, inp, findings_out, wopts, policies, roster, partitions) -> SparkSummary:  # type: ignore[no-untyped-def]
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    spark = spark or spark_session(master)
-    options, wopts, policies, roster = _prepare(options)
-    inp = read_spark(spark, paths, options, multiline=multiline)
     out = run_checks(inp.df, wopts, policies, roster, line_maps=inp.line_maps, partitions=partitions)
     out = out.persist(StorageLevel.MEMORY_AND_DISK)
     try:
