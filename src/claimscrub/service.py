@@ -8,7 +8,7 @@ same rule code over a Polars frame.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +33,20 @@ class CheckOptions:
     input_format: str | None = None  # csv | x12 | fhir; None = detect from content
     read_notes: bool = True
     price: bool = True  # expected payment per line and money at risk
+
+
+_PATH_OPTIONS = ("notes_dir", "providers", "policy_dir")
+
+
+def options_from(options: Mapping[str, object]) -> CheckOptions:
+    """:class:`CheckOptions` from keywords (the package-level API); an unknown name is a
+    ``TypeError`` that names it and the known ones."""
+    known = [f.name for f in fields(CheckOptions)]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TypeError(f"unknown check option(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    values = {k: Path(v) if k in _PATH_OPTIONS and v is not None else v for k, v in options.items()}
+    return CheckOptions(**values)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -66,6 +80,14 @@ class CheckResult:
     @property
     def exit_code(self) -> int:
         return 1 if self.summary["errors"] else 0
+
+    def document(self) -> dict[str, object]:
+        """The JSON report as Python objects (what ``check --format json`` writes)."""
+        import json
+
+        from claimscrub.writers.json_report import render_json
+
+        return json.loads(render_json(self))
 
 
 def policies_for(options: CheckOptions) -> dict[str, Policy]:
