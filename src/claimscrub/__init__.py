@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 def check_records(lines: Sequence[Mapping[str, object]], **options: Any) -> CheckResult:
     """Check claim lines given as dicts (input columns, docs/input.md; values may be
     strings or numbers). Raises :class:`claimscrub.errors.InputError` for unreadable input."""
-    from claimscrub.service import check_records as check, options_from
+    from claimscrub.service import check_records as check
+    from claimscrub.service import options_from
 
     return check(lines, options_from(options))
 
@@ -41,7 +42,8 @@ def check_paths(paths: Sequence[str | PathLike[str]], **options: Any) -> CheckRe
     """Check claim files (CSV, X12 837P, FHIR JSON; several files are one batch)."""
     from pathlib import Path
 
-    from claimscrub.service import check_paths as check, options_from
+    from claimscrub.service import check_paths as check
+    from claimscrub.service import options_from
 
     if isinstance(paths, (str, bytes)) or hasattr(paths, "__fspath__"):
         paths = [paths]  # type: ignore[list-item]

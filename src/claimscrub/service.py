@@ -397,7 +397,10 @@ def _check_together(
         mine = rows[a:b]
         severities = Counter(r["severity"] for r in mine)
         claims = len(set(claim_ids[start : start + n]))
-        doc: dict[str, object] = {"findings": mine, "summary": summary_doc(claims, n, severities, money.get(i))}
+        doc: dict[str, object] = {
+            "findings": mine,
+            "summary": summary_doc(claims, n, severities, money.get(i)),
+        }
         if whatif.get(i) and any(r["rule"] == "PV003" for r in mine):
             from claimscrub.pricing import jsonable
 

@@ -33,6 +33,9 @@ class DC000(Rule):
     summary = "90863 billed but no note given: documentation not checked"
     codes = ("90863",)
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         return fired(
             ctx.lf,

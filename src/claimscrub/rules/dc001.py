@@ -37,6 +37,11 @@ class DC001(Rule):
     summary = "90863 billed but the note documents no medication management"
     codes = ("90863",)
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         missing = pl.concat_str(
             pl.when(~pl.col("medication")).then(pl.lit("no current medication named")),

@@ -35,6 +35,11 @@ class DC002(Rule):
     summary = "90863 billed but the note states medication management was not done"
     codes = ("90863",)
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         return fired(
             with_note_facts(ctx),

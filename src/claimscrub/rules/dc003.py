@@ -42,6 +42,11 @@ class DC003(Rule):
     summary = "90863 note lacks response, side effects, adherence or rationale"
     codes = ("90863",)
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         missing = pl.concat_str(
             [pl.when(~pl.col(k)).then(pl.lit(label)) for k, label in RECOMMENDED.items()],

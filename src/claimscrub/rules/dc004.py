@@ -37,6 +37,11 @@ class DC004(Rule):
     summary = "psychotherapy billed with a note that gives no time, or minutes for another code"
     codes = ("90832", "90833", "90834", "90836", "90837", "90838")
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("psychotherapy")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         bands = ctx.kb.time_bands
         fits = pl.lit(False)

@@ -32,6 +32,9 @@ class DX001(Rule):
     severity = Severity.WARNING
     summary = "a psychotherapy or 90863 claim has no mental/behavioral diagnosis (F01-F99)"
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("mental_health_services")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         first_mh = ctx.lf.filter(ctx.is_code("mental_health_services")).filter(
             pl.col("claim_id").is_first_distinct()
