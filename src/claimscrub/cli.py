@@ -128,8 +128,18 @@ def check(  # type: ignore[no-untyped-def]
             progress.update("storing")
             stored = store_result(result, paths, options, db)
         progress.update(f"writing {fmt}")
-        text = render(result, fmt, color=output is None and sys.stdout.isatty())
-    emit(text, output)
+        streamed = fmt == "json" and output is not None  # written as made: no 100 MB string
+        if streamed:
+            from claimscrub.writers.atomic import write_atomic_with
+            from claimscrub.writers.json_report import write_json
+
+            write_atomic_with(output, lambda fh: write_json(result, fh))
+        else:
+            text = render(result, fmt, color=output is None and sys.stdout.isatty())
+    if streamed:
+        click.echo(f"wrote {output}", err=True)
+    else:
+        emit(text, output)
     if store:
         click.echo(stored, err=True)
     sys.exit(0 if exit_zero else result.exit_code)

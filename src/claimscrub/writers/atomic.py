@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 class OutputError(Exception):
@@ -13,6 +15,12 @@ class OutputError(Exception):
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    write_atomic_with(path, lambda fh: fh.write(payload))
+
+
+def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """As :func:`write_atomic`, with ``write(fh)`` writing the bytes (a big report goes to the
+    file as it is made, never held as one string)."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -23,7 +31,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)  # a report is an ordinary file, not mkstemp's 0600
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
