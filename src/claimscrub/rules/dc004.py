@@ -52,8 +52,8 @@ class DC004(Rule):
             fits = fits | ((pl.col("cpt") == b.code) & in_band)
         no_time = pl.col("therapy_minutes").is_null()
         return fired(
-            with_note_facts(ctx),
-            first_in_claim(ctx.is_code("psychotherapy")) & (no_time | ~fits),
+            first_in_claim(with_note_facts(ctx), ctx.is_code("psychotherapy")),
+            (no_time | ~fits),
             pl.when(no_time)
             .then(pl.format("the note gives no psychotherapy time for {}", pl.col("cpt")))
             .otherwise(
