@@ -88,6 +88,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "check.json")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from gen_batch import generate
@@ -127,8 +128,8 @@ def main() -> None:
         "command": " ".join(["python", "bench/bench_check.py", *sys.argv[1:]]),
         "note": "peak_rss_mb: max RSS of the child process running the step (imports included)",
     }
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "check.json").write_text(json.dumps(doc, indent=1) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(doc, indent=1) + "\n")
     print(json.dumps(doc, indent=1))
 
 
