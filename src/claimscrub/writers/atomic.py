@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise OutputError(f"{path}: cannot write ({_reason(exc)})") from None
     try:
         umask = os.umask(0)
         os.umask(umask)
@@ -40,4 +41,15 @@ def write_atomic_with(path: Path, write: Callable[[BinaryIO], object]) -> None:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise OutputError(f"{path}: cannot write ({_reason(exc)})") from None
+
+
+def _reason(exc: OSError) -> str:
+    """The OS's words for the failure; Polars' writer reports them only in the message text
+    (``File too large (os error 27)``)."""
+    if exc.strerror:
+        return exc.strerror
+    if exc.errno:
+        return os.strerror(exc.errno)
+    text = str(exc.args[0]) if exc.args else ""
+    return re.sub(r"\s*\(os error \d+\)$", "", text) or type(exc).__name__
