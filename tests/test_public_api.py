@@ -55,3 +55,13 @@ def test_bad_input_is_an_input_error() -> None:
             [{"claim_id": "C1", "patient_id": "P", "service_date": "03/02/2026",
               "provider_npi": "1234567893", "cpt": "90834"}]
         )  # fmt: skip
+
+
+def test_json_streamed_to_a_file_equals_json_on_stdout(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    to_file = CliRunner().invoke(
+        main, ["check", str(SAMPLE), "--format", "json", "-o", str(out), "--exit-zero"]
+    )
+    to_stdout = CliRunner().invoke(main, ["check", str(SAMPLE), "--format", "json", "--exit-zero"])
+    assert to_file.exit_code == 0 and to_stdout.exit_code == 0
+    assert out.read_text(encoding="utf-8") == to_stdout.stdout
