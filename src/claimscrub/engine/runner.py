@@ -80,12 +80,14 @@ def run_rules(
         for rule in rules
     ]
     found = pl.concat(pl.collect_all(queries), how="vertical_relaxed")
-    meta = lines.select("_row", "policy", "claim_id", "line_no", pl.col("cpt").alias("code"))
+    meta = lines.lazy().select("_row", "policy", "claim_id", "line_no", pl.col("cpt").alias("code"))
+    # one lazy plan, one collect: each eager step costs a round trip to Polars' thread pool
     out = (
-        found.join(meta, on="_row", how="left", maintain_order="left")
-        .join(_policy_overrides(policies), on=["policy", "rule"], how="left", maintain_order="left")
+        found.lazy()
+        .join(meta, on="_row", how="left", maintain_order="left")
+        .join(_policy_overrides(policies).lazy(), on=["policy", "rule"], how="left", maintain_order="left")
         .filter(pl.col("off").is_null() | ~pl.col("off"))
         .with_columns(pl.coalesce("override", "severity").alias("severity"))
         .sort(["_row", "rule"], maintain_order=True)  # ties keep the rule's own order
     )
-    return out.select("_row", *FINDING_COLUMNS)
+    return out.select("_row", *FINDING_COLUMNS).collect()
