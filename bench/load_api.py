@@ -1,6 +1,11 @@
 """Load on the REST API: N concurrent clients posting a one-claim body to /api/v1/check.
 
-    python bench/load_api.py [--seconds 20] [--clients 50] [--workers 2] [--out bench/results/api_load.json]
+    python bench/load_api.py [--seconds 20] [--clients 50] [--workers 2] [--generator wrk|python]
+                             [--out bench/results/api_load.json]
+
+The default load generator is ``wrk`` (C, one thread per core, little CPU: it shares the two
+cores with the server), installed with ``apt-get install -y wrk`` when missing (Debian; needs
+root) — ``--generator python`` uses the built-in asyncio client below instead.
 
 Starts ``claimscrub serve`` (uvicorn, --workers) on a free loopback port with a throw-away
 database and API key, warms it up, then runs closed-loop clients (each sends its next request
@@ -17,6 +22,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -175,6 +181,73 @@ def summarize(lat: list[float], errors: list[str], wall: float, clients: int) ->
     }
 
 
+WRK_LUA = """
+wrk.method = "{method}"
+wrk.body = {body}
+wrk.headers["Authorization"] = "Bearer {key}"
+wrk.headers["Content-Type"] = "application/json"
+local statuses = {{}}
+response = function(status, headers, body)
+  if status ~= 200 then statuses[status] = (statuses[status] or 0) + 1 end
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {{"requests":%d,"duration_us":%d,"p50":%d,"p90":%d,"p99":%d,"max":%d,"mean":%f,' ..
+    '"errors":%d}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean,
+    e.connect + e.read + e.write + e.timeout + e.status))
+end
+"""
+
+
+def ensure_wrk() -> str:
+    """Path of ``wrk``; installs Debian's package when it is missing and we are root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, stdout=subprocess.DEVNULL)
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk not found: install it (Debian: apt-get install wrk) or use --generator python")
+    return found
+
+
+def run_wrk(port: int, key: str, body: bytes, path: str, clients: int, seconds: float, tmp: Path) -> dict:
+    """Closed loop: ``clients`` connections, each sends its next request when the answer came."""
+    script = tmp / "load.lua"
+    script.write_text(
+        WRK_LUA.format(
+            method="POST" if body else "GET", body=json.dumps(body.decode()) if body else "nil", key=key
+        )
+    )
+    threads = max(1, min(os.cpu_count() or 1, clients))
+    out = subprocess.run(
+        [ensure_wrk(), "-t", str(threads), "-c", str(clients), "-d", f"{seconds:g}s", "--timeout", "10s",
+         "-s", str(script), f"http://127.0.0.1:{port}{path}"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    raw = json.loads(out.split("WRK_JSON ", 1)[1].splitlines()[0])
+    wall = raw["duration_us"] / 1e6
+    return {
+        "clients": clients,
+        "generator": "wrk",
+        "seconds": round(wall, 2),
+        "requests": raw["requests"],
+        "throughput_rps": round(raw["requests"] / wall, 1),
+        "latency_ms": {
+            "p50": round(raw["p50"] / 1000, 2),
+            "p90": round(raw["p90"] / 1000, 2),
+            "p99": round(raw["p99"] / 1000, 2),
+            "max": round(raw["max"] / 1000, 2),
+            "mean": round(raw["mean"] / 1000, 2),
+        },
+        "errors": raw["errors"],
+    }
+
+
 def engine_ms(n: int = 20) -> dict:
     """``check_records`` + ``findings_json`` on the same body in this process: the engine's share."""
     from claimscrub.service import CheckOptions, check_records, findings_json
@@ -207,8 +280,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--generator", choices=["wrk", "python"], default="wrk")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "api_load.json")
     args = ap.parse_args()
+    if args.generator == "wrk":
+        ensure_wrk()
     body = json.dumps(BODY).encode()
     port = free_port()
     load_before = os.getloadavg()
@@ -218,10 +294,18 @@ def main() -> None:
             wait_ready(port)
             req = request_bytes(port, key, body)
             asyncio.run(run_load(port, req, args.workers * 2, 3))  # warm every worker
-            single = asyncio.run(run_load(port, req, 1, min(5, args.seconds)))
-            loaded = asyncio.run(run_load(port, req, args.clients, args.seconds))
-            light = request_bytes(port, key, b"", "/api/v1/rules/AO001")
-            overhead = asyncio.run(run_load(port, light, args.clients, min(5, args.seconds)))
+            if args.generator == "wrk":
+
+                def load(body: bytes, path: str, clients: int, seconds: float) -> dict:
+                    return run_wrk(port, key, body, path, clients, seconds, Path(tmp))
+            else:
+
+                def load(body: bytes, path: str, clients: int, seconds: float) -> dict:
+                    return asyncio.run(run_load(port, request_bytes(port, key, body, path), clients, seconds))
+
+            single = load(body, "/api/v1/check", 1, min(5, args.seconds))
+            loaded = load(body, "/api/v1/check", args.clients, args.seconds)
+            overhead = load(b"", "/api/v1/rules/AO001", args.clients, min(5, args.seconds))
         finally:
             proc.terminate()
             proc.wait(timeout=20)
@@ -229,6 +313,8 @@ def main() -> None:
         "benchmark": "POST /api/v1/check, one claim (2 lines: 90834 + 90863), closed loop, loopback",
         "machine": f"{platform.machine()}, Python {platform.python_version()}, cpus={os.cpu_count()}",
         "server": f"claimscrub serve --workers {args.workers} (uvicorn)",
+        "generator": args.generator,
+        "command": " ".join(["python", "bench/load_api.py", *sys.argv[1:]]),
         "engine_in_process_ms": engine_ms(),
         "single_client": single,
         "loaded": loaded,

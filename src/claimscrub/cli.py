@@ -195,10 +195,20 @@ def check(  # type: ignore[no-untyped-def]
             progress.update("storing")
             stored = store_result(result, paths, options, db)
         progress.update(f"writing {fmt}")
-        to_terminal = (output is None or is_stdout(output)) and sys.stdout.isatty()
-        text = render(result, fmt, color=to_terminal)
+        streamed = fmt == "json" and output is not None and not is_stdout(output)
+        if streamed:  # written as made: no 100 MB string
+            from claimscrub.writers.atomic import write_atomic_with
+            from claimscrub.writers.json_report import write_json
+
+            write_atomic_with(output, lambda fh: write_json(result, fh))
+        else:
+            to_terminal = (output is None or is_stdout(output)) and sys.stdout.isatty()
+            text = render(result, fmt, color=to_terminal)
     warn_ignored(result)
-    emit(text, output)
+    if streamed:
+        click.echo(f"wrote {output}", err=True)
+    else:
+        emit(text, output)
     if store:
         click.echo(stored, err=True)
     sys.exit(0 if exit_zero else result.exit_code)

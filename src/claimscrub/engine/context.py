@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 import polars as pl
 
@@ -62,6 +62,11 @@ class Context:
     @property
     def lf(self) -> pl.LazyFrame:
         return self.lines.lazy()
+
+    @cached_property
+    def present_codes(self) -> frozenset[str]:
+        """The distinct codes of the batch (rules with none of their codes here are skipped)."""
+        return frozenset(self.lines.get_column("cpt").drop_nulls().unique().to_list())
 
     def codes(self, *names: str) -> list[str]:
         return sorted(self.kb.codes(*names))

@@ -29,6 +29,14 @@ class Rule:
     summary: ClassVar[str]
     #: Codes the rule is about, for the catalog (informational).
     codes: ClassVar[tuple[str, ...]] = ()
+    #: The rule reads the notes' elements (DC001-DC004): a batch without notes gives nothing.
+    reads_notes: ClassVar[bool] = False
+
+    def triggers(self, ctx: Context) -> frozenset[str] | None:
+        """The codes a line must have for this rule to fire on it, taken from the same data
+        ``find`` reads; ``None``: any line. The runner skips the rule when no line of the batch
+        has one of them (tests/rules/test_parity.py checks every case both ways)."""
+        return None
 
     def find(self, ctx: Context) -> pl.LazyFrame:
         """Rows the rule fires on: columns ``_row`` (UInt32), ``message``, ``fix`` (String)."""

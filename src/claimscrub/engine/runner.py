@@ -39,18 +39,40 @@ def _policy_overrides(policies: dict[str, Policy]) -> pl.DataFrame:
     ).unique(["policy", "rule"], keep="last")
 
 
+def rules_that_can_fire(rules: list[Rule], ctx: Context) -> list[Rule]:
+    """``rules`` less those that cannot fire on this batch: none of their trigger codes is
+    billed, or they read notes and the batch has none. Each skipped rule is a query (with its
+    joins and windows) not planned and not run: most of a small batch's cost."""
+    has_notes = ctx.note_facts is not None and ctx.note_facts.height > 0
+    out = []
+    for rule in rules:
+        if rule.reads_notes and not has_notes:
+            continue
+        codes = rule.triggers(ctx)
+        if codes is not None and codes.isdisjoint(ctx.present_codes):
+            continue
+        out.append(rule)
+    return out
+
+
 def run_rules(
     lines: pl.DataFrame,
     policies: dict[str, Policy],
     *,
     rules: list[Rule] | None = None,
     note_facts: pl.DataFrame | None = None,
+    skip_absent: bool = True,
 ) -> pl.DataFrame:
-    """Findings for ``lines`` (canonical frame): the spec §5 columns plus ``_row``."""
+    """Findings for ``lines`` (canonical frame): the spec §5 columns plus ``_row``.
+    ``skip_absent=False`` runs every rule's query even when it cannot fire (parity tests)."""
     rules = rules if rules is not None else all_rules()
     if lines.height == 0 or not rules:
         return EMPTY_FINDINGS
     ctx = Context(with_encounter_id(lines), policies, note_facts=note_facts)
+    if skip_absent:
+        rules = rules_that_can_fire(rules, ctx)
+        if not rules:
+            return EMPTY_FINDINGS
     queries = [
         rule.find(ctx).with_columns(
             pl.lit(rule.id).alias("rule"), pl.lit(str(rule.severity)).alias("severity")
@@ -58,12 +80,14 @@ def run_rules(
         for rule in rules
     ]
     found = pl.concat(pl.collect_all(queries), how="vertical_relaxed")
-    meta = lines.select("_row", "policy", "claim_id", "line_no", pl.col("cpt").alias("code"))
+    meta = lines.lazy().select("_row", "policy", "claim_id", "line_no", pl.col("cpt").alias("code"))
+    # one lazy plan, one collect: each eager step costs a round trip to Polars' thread pool
     out = (
-        found.join(meta, on="_row", how="left", maintain_order="left")
-        .join(_policy_overrides(policies), on=["policy", "rule"], how="left", maintain_order="left")
+        found.lazy()
+        .join(meta, on="_row", how="left", maintain_order="left")
+        .join(_policy_overrides(policies).lazy(), on=["policy", "rule"], how="left", maintain_order="left")
         .filter(pl.col("off").is_null() | ~pl.col("off"))
         .with_columns(pl.coalesce("override", "severity").alias("severity"))
         .sort(["_row", "rule"], maintain_order=True)  # ties keep the rule's own order
     )
-    return out.select("_row", *FINDING_COLUMNS)
+    return out.select("_row", *FINDING_COLUMNS).collect()

@@ -82,6 +82,9 @@ def _at_risk_rows(lines: pl.DataFrame, findings: pl.DataFrame) -> tuple[pl.DataF
     errs = findings.filter(
         (pl.col("severity").cast(pl.String).str.to_lowercase() == "error") & pl.col("_row").is_not_null()
     ).select(pl.col("_row").cast(pl.UInt32), pl.col("rule").cast(pl.String))
+    none = pl.DataFrame(schema={"_row": pl.UInt32})
+    if errs.height == 0:  # nothing at risk directly, so no add-on's primaries all are
+        return errs, none
     direct = errs.select("_row").unique()
     addons = addon_primaries()
     pairs = pl.DataFrame(

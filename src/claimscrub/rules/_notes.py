@@ -25,6 +25,8 @@ def with_note_facts(ctx: Context) -> pl.LazyFrame:
     )
 
 
-def first_in_claim(mask: pl.Expr) -> pl.Expr:
-    """True on the first line (input order) of each claim where ``mask`` holds."""
-    return mask & (pl.col("_row") == pl.col("_row").filter(mask).min().over("claim_id"))
+def first_in_claim(lf: pl.LazyFrame, mask: pl.Expr) -> pl.LazyFrame:
+    """The first line (input order) of each claim among the lines of ``lf`` where ``mask``
+    holds. The window runs over those lines only (a tenth of a batch, not all of it)."""
+    hits = lf.filter(mask)
+    return hits.filter(pl.col("_row") == pl.col("_row").min().over("claim_id"))

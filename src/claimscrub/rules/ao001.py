@@ -40,6 +40,9 @@ class AO001(Rule):
     summary = "an add-on code has no allowed primary in the same encounter"
     codes = ("90863", "90833", "90836", "90838", "90840", "90785")
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return frozenset(ctx.kb.addons)
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         labels = ctx.kb.addon_labels
         parts = [
@@ -55,5 +58,6 @@ class AO001(Rule):
                 "for the same patient, date and provider, or remove the add-on line.",
             )
             for addon, primaries in ctx.kb.addons.items()
+            if addon in ctx.present_codes  # one sub-query per add-on the batch has
         ]
-        return pl.concat(parts)
+        return pl.concat(parts) if parts else fired(ctx.lf, pl.lit(False), pl.lit(""), "")

@@ -34,6 +34,9 @@ class AO002(Rule):
     summary = "90863 in the same encounter as an E/M code, 90833/90836/90838, 90839 or 90840"
     codes = ("90863",)
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.exclusions[self.id][0]
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         codes, not_with = ctx.kb.exclusions[self.id]
         other = sorted(not_with)

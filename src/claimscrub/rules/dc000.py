@@ -33,10 +33,13 @@ class DC000(Rule):
     summary = "90863 billed but no note given: documentation not checked"
     codes = ("90863",)
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         return fired(
-            ctx.lf,
-            first_in_claim(ctx.is_code("pharm_mgmt")) & pl.col("note").is_null(),
+            first_in_claim(ctx.lf, ctx.is_code("pharm_mgmt")),
+            pl.col("note").is_null(),
             pl.lit("no clinical note supplied for this claim; 90863 documentation not checked"),
             "Supply the note (note column or --notes DIR) to check the medication-management documentation.",
         )

@@ -37,6 +37,11 @@ class DC001(Rule):
     summary = "90863 billed but the note documents no medication management"
     codes = ("90863",)
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         missing = pl.concat_str(
             pl.when(~pl.col("medication")).then(pl.lit("no current medication named")),
@@ -45,10 +50,8 @@ class DC001(Rule):
             ignore_nulls=True,
         )
         return fired(
-            with_note_facts(ctx),
-            first_in_claim(ctx.is_code("pharm_mgmt"))
-            & ~pl.col("not_performed")
-            & ~(pl.col("medication") & pl.col("action")),
+            first_in_claim(with_note_facts(ctx), ctx.is_code("pharm_mgmt")),
+            ~pl.col("not_performed") & ~(pl.col("medication") & pl.col("action")),
             pl.format("the note does not support 90863: {}", missing),
             "Document the current medication(s) and the decision taken at this visit, or remove 90863.",
         )

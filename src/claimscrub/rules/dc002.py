@@ -35,10 +35,15 @@ class DC002(Rule):
     summary = "90863 billed but the note states medication management was not done"
     codes = ("90863",)
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         return fired(
-            with_note_facts(ctx),
-            first_in_claim(ctx.is_code("pharm_mgmt")) & pl.col("not_performed"),
+            first_in_claim(with_note_facts(ctx), ctx.is_code("pharm_mgmt")),
+            pl.col("not_performed"),
             pl.lit("the note states that medication management was not done at this visit"),
             "Remove 90863: the note says medication management was not performed.",
         )

@@ -42,6 +42,11 @@ class DC003(Rule):
     summary = "90863 note lacks response, side effects, adherence or rationale"
     codes = ("90863",)
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         missing = pl.concat_str(
             [pl.when(~pl.col(k)).then(pl.lit(label)) for k, label in RECOMMENDED.items()],
@@ -50,12 +55,8 @@ class DC003(Rule):
         )
         incomplete = pl.any_horizontal([~pl.col(k) for k in RECOMMENDED])
         return fired(
-            with_note_facts(ctx),
-            first_in_claim(ctx.is_code("pharm_mgmt"))
-            & ~pl.col("not_performed")
-            & pl.col("medication")
-            & pl.col("action")
-            & incomplete,
+            first_in_claim(with_note_facts(ctx), ctx.is_code("pharm_mgmt")),
+            ~pl.col("not_performed") & pl.col("medication") & pl.col("action") & incomplete,
             pl.format("the 90863 note does not document: {}", missing),
             pl.format("Add to the note: {}.", missing),
         )

@@ -37,6 +37,11 @@ class DC004(Rule):
     summary = "psychotherapy billed with a note that gives no time, or minutes for another code"
     codes = ("90832", "90833", "90834", "90836", "90837", "90838")
 
+    reads_notes = True
+
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("psychotherapy")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         bands = ctx.kb.time_bands
         fits = pl.lit(False)
@@ -47,8 +52,8 @@ class DC004(Rule):
             fits = fits | ((pl.col("cpt") == b.code) & in_band)
         no_time = pl.col("therapy_minutes").is_null()
         return fired(
-            with_note_facts(ctx),
-            first_in_claim(ctx.is_code("psychotherapy")) & (no_time | ~fits),
+            first_in_claim(with_note_facts(ctx), ctx.is_code("psychotherapy")),
+            (no_time | ~fits),
             pl.when(no_time)
             .then(pl.format("the note gives no psychotherapy time for {}", pl.col("cpt")))
             .otherwise(

@@ -32,6 +32,9 @@ class DX001(Rule):
     severity = Severity.WARNING
     summary = "a psychotherapy or 90863 claim has no mental/behavioral diagnosis (F01-F99)"
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("mental_health_services")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         with_mh = ctx.lf.filter(ctx.is_code("mental_health_services")).select("claim_id").unique()
         with_f = ctx.lf.filter(has_mental_health_dx()).select("claim_id").unique()

@@ -24,6 +24,26 @@ def npi_is_valid(col: str = "provider_npi") -> pl.Expr:
     return npi.str.contains(r"^\d{10}$").fill_null(False) & (check == last).fill_null(False)
 
 
+_CHECKED: dict[str, bool] = {}  # NPI -> valid, as npi_is_valid computed it (a process memo)
+_CHECKED_MAX = 200_000
+
+
+def invalid_npis(npis: list[str]) -> list[str]:
+    """The NPIs of ``npis`` that fail :func:`npi_is_valid`. Each NPI is evaluated once per
+    process: a practice bills from a few NPIs, and the check-digit expression costs more to
+    evaluate than a whole one-claim check's other rules."""
+    new = [n for n in npis if n not in _CHECKED]
+    if new:
+        valid = pl.DataFrame({"provider_npi": new}, schema={"provider_npi": pl.String}).select(npi_is_valid())
+        if len(_CHECKED) + len(new) > _CHECKED_MAX:
+            _CHECKED.clear()
+        checked = dict(zip(new, valid.to_series().to_list(), strict=True))
+        _CHECKED.update(checked)
+    else:
+        checked = {}
+    return [n for n in npis if not checked.get(n, _CHECKED.get(n, True))]
+
+
 @register
 class FM001(Rule):
     """Rendering NPI fails the check digit.
@@ -48,11 +68,10 @@ class FM001(Rule):
     summary = "the rendering NPI fails the NPI check digit"
 
     def find(self, ctx: Context) -> pl.LazyFrame:
-        npis = ctx.lines.select(pl.col("provider_npi").unique())
-        invalid = npis.filter(~npi_is_valid())["provider_npi"]
+        invalid = invalid_npis(ctx.lines.get_column("provider_npi").drop_nulls().unique().to_list())
         return fired(
             ctx.lf,
-            pl.col("provider_npi").is_in(invalid.implode()),
+            pl.col("provider_npi").is_in(pl.Series(invalid, dtype=pl.String).implode()),
             pl.lit("the rendering provider NPI is not a valid NPI (10 digits with check digit)"),
             "Correct the rendering NPI (look it up in NPPES or the provider roster).",
         )

@@ -32,6 +32,9 @@ class PT001(Rule):
     summary = "a psychotherapy line (90832-90838) with minutes < 16"
     codes = ("90832", "90833", "90834", "90836", "90837", "90838")
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("psychotherapy")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         shortest = min(b.min_minutes for b in ctx.kb.time_bands)
         return fired(

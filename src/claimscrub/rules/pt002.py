@@ -39,6 +39,9 @@ class PT002(Rule):
     summary = "recorded minutes (>= 16) do not fit the psychotherapy code"
     codes = ("90832", "90833", "90834", "90836", "90837", "90838")
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("psychotherapy")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         shortest = min(b.min_minutes for b in ctx.kb.time_bands)
         fit = band_fit(ctx)

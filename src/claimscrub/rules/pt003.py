@@ -33,6 +33,9 @@ class PT003(Rule):
     summary = "a time-based psychotherapy line with no minutes recorded and no note"
     codes = ("90832", "90833", "90834", "90836", "90837", "90838")
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("psychotherapy")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         return fired(
             ctx.lf,

@@ -33,6 +33,9 @@ class PT004(Rule):
     summary = "90832/90834/90837 in the same encounter as an E/M code"
     codes = ("90832", "90834", "90837")
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.exclusions[self.id][0]
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         codes, not_with = ctx.kb.exclusions[self.id]
         other = sorted(not_with)

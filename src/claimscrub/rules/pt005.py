@@ -32,6 +32,9 @@ class PT005(Rule):
     summary = "90839/90840 in the same encounter as 90832-90838, 90785, 90791 or 90792"
     codes = ("90839", "90840")
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.exclusions[self.id][0]
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         codes, not_with = ctx.kb.exclusions[self.id]
         other = sorted(not_with)

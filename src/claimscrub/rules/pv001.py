@@ -36,6 +36,9 @@ class PV001(Rule):
     summary = "90863 rendered by a provider without prescriptive authority"
     codes = ("90863",)
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         cls = pl.col("provider_class")
         no_rx = (cls == "non_prescriber") | (

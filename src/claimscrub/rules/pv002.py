@@ -35,6 +35,9 @@ class PV002(Rule):
     summary = "90863 by a prescribing psychologist in a state that grants psychologists none"
     codes = ("90863",)
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         states = sorted(ctx.kb.rxp_states)
         return fired(

@@ -43,6 +43,9 @@ class PV003(Rule):
     summary = "90863 by a provider who may report E/M (MD, DO, NP, CNS, PA)"
     codes = ("90863",)
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return ctx.kb.codes("pharm_mgmt")
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         pairs = standalone_to_addon(ctx)
         addon = code_map(pairs, "_other")

@@ -34,6 +34,9 @@ class PY001(Rule):
     severity = Severity.ERROR
     summary = "the payer does not pay the code (Medicare: 90863 has status I)"
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return frozenset().union(*(p.not_covered_codes for p in ctx.policies.values()))
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         pairs = pl.DataFrame(
             [(p.name, c) for p in ctx.policies.values() for c in sorted(p.not_covered_codes)],

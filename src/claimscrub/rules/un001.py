@@ -51,6 +51,9 @@ class UN001(Rule):
             (pl.col("_total") > pl.col("_limit")) & (pl.col("_total") - pl.col("units") <= pl.col("_limit"))
         )
 
+    def triggers(self, ctx: Context) -> frozenset[str]:
+        return frozenset(ctx.kb.unit_limits)
+
     def find(self, ctx: Context) -> pl.LazyFrame:
         return fired(
             self._over_limit(ctx),

@@ -93,7 +93,13 @@ class KeyCache:
         self.ttl = ttl
         self._valid: dict[str, tuple[str, float]] = {}
 
+    def cached(self, key: str) -> str | None:
+        """The key's name if it was found valid less than ``ttl`` seconds ago (no I/O)."""
+        hit = self._valid.get(key_hash(key)) if key and len(key) <= 200 else None
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
     def lookup(self, key: str) -> str | None:
+        """The key's name, from the cache or the database (blocking: call it off the event loop)."""
         if not key or len(key) > 200:
             return None
         digest = key_hash(key)
@@ -230,7 +236,7 @@ class LimitsMiddleware:
         path = scope["path"]
         key_name = None
         if path.startswith("/api/") and path not in PUBLIC_API:
-            key_name = await run_in_threadpool(self._bearer, scope)
+            key_name = await self._bearer(scope)
             if key_name is None:
                 log.warning("API request without a valid key on %s", path[:100])
                 await _plain(send, 401, headers=[(b"www-authenticate", b"Bearer")])
@@ -334,14 +340,17 @@ class LimitsMiddleware:
         mb = limit / (1024 * 1024)
         return json.dumps({"detail": f"request body larger than {mb:g} MB"}).encode()
 
-    def _bearer(self, scope: Scope) -> str | None:
+    async def _bearer(self, scope: Scope) -> str | None:
         auth = _header(scope, b"authorization")
         if not auth:
             return None
         scheme, _, key = auth.partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return self.keys.lookup(key.strip())
+        key = key.strip()
+        # a key seen valid within the TTL costs one sha256; a database look-up runs in a worker
+        # thread, so it never stalls the other requests of this event loop
+        return self.keys.cached(key) or await run_in_threadpool(self.keys.lookup, key)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

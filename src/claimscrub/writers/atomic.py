@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -19,9 +20,10 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 STDOUT = "-"
 # names of an already open descriptor: written to (appending), never replaced
@@ -44,7 +46,18 @@ def is_stdout(path: Path | str | None) -> bool:
 
 
 def _fail(target: str, exc: OSError) -> OutputError:
-    return OutputError(f"{target}: cannot write ({exc.strerror or type(exc).__name__})")
+    return OutputError(f"{target}: cannot write ({_reason(exc)})")
+
+
+def _reason(exc: OSError) -> str:
+    """The OS's words for the failure; Polars' writer reports them only in the message text
+    (``File too large (os error 27)``)."""
+    if exc.strerror:
+        return exc.strerror
+    if exc.errno:
+        return os.strerror(exc.errno)
+    text = str(exc.args[0]) if exc.args else ""
+    return re.sub(r"\s*\(os error \d+\)$", "", text) or type(exc).__name__
 
 
 def _target(path: Path | str) -> _Target:
@@ -68,7 +81,10 @@ def _payload(data: str | bytes) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def _stage(t: _Target, payload: bytes) -> str:
+Writer = Callable[[BinaryIO], object]
+
+
+def _stage(t: _Target, write: Writer) -> str:
     """A complete, fsynced temp file next to the target; returns its path."""
     folder = os.path.dirname(t.real) or "."
     try:
@@ -91,7 +107,7 @@ def _stage(t: _Target, payload: bytes) -> str:
             except PermissionError:
                 pass  # not ours to give away: the file becomes the writer's, like any rewrite
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
     except OSError as exc:
@@ -184,7 +200,7 @@ def write_outputs(outputs: Sequence[tuple[Path | str, str | bytes]]) -> None:
     try:
         for t, payload in targets:
             if t.kind == "file":
-                staged.append((t, _stage(t, payload)))
+                staged.append((t, _stage(t, lambda fh, data=payload: fh.write(data))))
         for t, payload in targets:
             if t.kind != "file":
                 _write_stream(t, payload)
@@ -197,3 +213,19 @@ def write_outputs(outputs: Sequence[tuple[Path | str, str | bytes]]) -> None:
 def write_atomic(path: Path | str, data: str | bytes) -> None:
     """Write one output (see the module docstring)."""
     write_outputs([(path, data)])
+
+
+def write_atomic_with(path: Path | str, write: Writer) -> None:
+    """As :func:`write_atomic`, with ``write(fh)`` writing the bytes: a big report goes to a
+    regular file as it is made, never held as one string."""
+    t = _target(path)
+    if t.kind != "file":
+        buffer = io.BytesIO()
+        write(buffer)
+        _write_stream(t, buffer.getvalue())
+        return
+    tmp = _stage(t, write)
+    try:
+        _commit([(t, tmp)])
+    finally:
+        _unlink_quiet(tmp)

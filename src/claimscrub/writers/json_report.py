@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from claimscrub.model import FINDING_COLUMNS
 from claimscrub.writers.money import whatif_rows
@@ -10,14 +11,22 @@ if TYPE_CHECKING:
     from claimscrub.service import CheckResult
 
 
-def render_json(result: CheckResult) -> str:
-    """The spec §5 document; the findings array is written by Polars (fast for big batches)."""
-    findings = result.findings.select(FINDING_COLUMNS).write_json()
-    summary = json.dumps(result.summary, default=str)
-    extra = ""
+def write_json(result: CheckResult, fh: BinaryIO) -> None:
+    """The spec §5 document, written to ``fh`` as it is made: the findings array by Polars
+    straight into the file (a million-line batch never becomes one Python string)."""
+    fh.write(b'{"findings": ')
+    result.findings.select(FINDING_COLUMNS).write_json(fh)
+    fh.write(b',\n "summary": ' + json.dumps(result.summary, default=str).encode())
     rows = whatif_rows(result)
     if rows:
         from claimscrub.pricing import jsonable
 
-        extra = f',\n "whatif": {json.dumps(jsonable(rows), default=str)}'
-    return f'{{"findings": {findings},\n "summary": {summary}{extra}}}\n'
+        fh.write(b',\n "whatif": ' + json.dumps(jsonable(rows), default=str).encode())
+    fh.write(b"}\n")
+
+
+def render_json(result: CheckResult) -> str:
+    """:func:`write_json` as text."""
+    buf = io.BytesIO()
+    write_json(result, buf)
+    return buf.getvalue().decode("utf-8")
