@@ -133,3 +133,17 @@ class Screen:
 @cache
 def word_regex() -> re.Pattern[str]:
     return _WORD
+
+
+@cache
+def _lead_search(pattern: str) -> re.Pattern[str] | None:
+    lead = literal_prefixes(pattern)
+    return re.compile("|".join(re.escape(w) for w in sorted(lead))) if lead else None
+
+
+def may_occur(pattern: re.Pattern[str], text: str) -> bool:
+    """False only when no match of ``pattern`` can start anywhere in ``text`` (none of the literal
+    words it must begin with occurs): lets a detector skip its per-segment scans for a note."""
+    lead = _lead_search(pattern.pattern)
+    return lead is None or lead.search(text) is not None
+
