@@ -48,7 +48,7 @@ class ParsedNote:
         if self._masks is None:
             self._masks = [screen.text_mask(c[2]) for c in self.clause_list]
         bit = 1 << screen.names.index(name)
-        return [c for c, mk in zip(self.clause_list, self._masks) if mk & bit]
+        return [c for c, mk in zip(self.clause_list, self._masks, strict=True) if mk & bit]
 
     def clauses_with(self, pattern: re.Pattern[str]) -> list[tuple[int, int, str, Segment]]:
         """Usable clauses (not family/allergy/past sections) holding a match of ``pattern``."""

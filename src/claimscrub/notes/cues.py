@@ -82,6 +82,18 @@ def _p() -> dict[str, re.Pattern[str]]:
             rf"\bno\s+{med}(?:\s+\w+){{0,2}}?\s+{happen}|(?<![a-z]){med}(?:\s+\w+){{0,2}}?\s+"
             rf"(?:did not|didn't|does not|doesn't|was not|wasn't|not)\s+{happen}"
         ),
+        # ".tail": a part every match holds, searched first so most notes skip the full scan
+        "np_subject.tail": re.compile(rf"(?:not|never|n't)\s+(?:been\s+)?{verb}"),
+        "np_defer.tail": re.compile(
+            r"(?:postponed|set aside|put aside|deferred|tabled|left for|stays? with|remains? with|pushed)\b"
+            r"|(?:set|put|left|leave|leaving) (?:aside|alone)"
+        ),
+        "resp_subject.tail": re.compile(rf"{effect}\b"),
+        "resp_state_on.tail": re.compile(r"\b(?:on|with|since)\s+(?:the\s+|her\s+|his\s+)?§"),
+        "resp_hedge.tail": re.compile(
+            r"(?:starting|beginning)\s+to\s+\W?\w"
+            r"|(?:may|might) be (?:helping|working|doing (?:something|a little))"
+        ),
         "np_defer": re.compile(
             rf"(?<![a-z]){med}(?:\s+\S+){{0,3}}?\s+(?:is|are|was|were|will be|to be)?\s*"
             r"(?:postponed|set aside|put aside|deferred|tabled|left for|stays? with|remains? with|pushed)\b"
@@ -352,6 +364,9 @@ def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | No
     out: list[Span] = []
     for n in names:
         if not all(g.search(text) for g in gates.get(n, ())):
+            continue
+        tail = P.get(n + ".tail")
+        if tail is not None and not tail.search(text):
             continue
         pat = P[n]
         for m in _finditer(pat, leads[n], text):
