@@ -88,9 +88,7 @@ class Screen:
             self.prefixes.append(tuple(sorted(prefs)))
             self.word_sets.append(frozenset(prefs))
             self.fallback.append(
-                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")")
-                if loose
-                else None
+                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")") if loose else None
             )
         self.cache: dict[str, int] = {}
         self.text_cache: dict[str, int] = {}
@@ -146,4 +144,3 @@ def may_occur(pattern: re.Pattern[str], text: str) -> bool:
     words it must begin with occurs): lets a detector skip its per-segment scans for a note."""
     lead = _lead_search(pattern.pattern)
     return lead is None or lead.search(text) is not None
-
