@@ -47,16 +47,8 @@ class ParsedNote:
         """Usable clauses that may hold a match of detector ``name`` (word-prefix screen)."""
         if self._masks is None:
             self._masks = [screen.text_mask(c[2]) for c in self.clause_list]
-        k = screen.names.index(name)
-        bit = 1 << k
-        chosen = {i for i, mk in enumerate(self._masks) if mk & bit}
-        fb = screen.fallback[k]
-        if fb is not None:
-            for m in fb.finditer(self.low):
-                i = bisect_right(self.clause_starts, m.start()) - 1
-                if i >= 0 and m.start() < self.clause_list[i][1]:
-                    chosen.add(i)
-        return [self.clause_list[i] for i in sorted(chosen)]
+        bit = 1 << screen.names.index(name)
+        return [c for c, mk in zip(self.clause_list, self._masks, strict=True) if mk & bit]
 
     def clauses_with(self, pattern: re.Pattern[str]) -> list[tuple[int, int, str, Segment]]:
         """Usable clauses (not family/allergy/past sections) holding a match of ``pattern``."""

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 
 from ._doc import EXCLUDED_SECTIONS, ParsedNote
 from .lexicon import alt, lexicon
+from .screen import literal_prefixes
 
 Span = tuple[int, int, str]
 _MED_WORD = re.compile(r"\b(?:meds?|medications?|pills?|doses?|rx|prescriptions?)\b")
@@ -80,6 +81,18 @@ def _p() -> dict[str, re.Pattern[str]]:
         "np_happen": re.compile(
             rf"\bno\s+{med}(?:\s+\w+){{0,2}}?\s+{happen}|(?<![a-z]){med}(?:\s+\w+){{0,2}}?\s+"
             rf"(?:did not|didn't|does not|doesn't|was not|wasn't|not)\s+{happen}"
+        ),
+        # ".tail": a part every match holds, searched first so most notes skip the full scan
+        "np_subject.tail": re.compile(rf"(?:not|never|n't)\s+(?:been\s+)?{verb}"),
+        "np_defer.tail": re.compile(
+            r"(?:postponed|set aside|put aside|deferred|tabled|left for|stays? with|remains? with|pushed)\b"
+            r"|(?:set|put|left|leave|leaving) (?:aside|alone)"
+        ),
+        "resp_subject.tail": re.compile(rf"{effect}\b"),
+        "resp_state_on.tail": re.compile(r"\b(?:on|with|since)\s+(?:the\s+|her\s+|his\s+)?§"),
+        "resp_hedge.tail": re.compile(
+            r"(?:starting|beginning)\s+to\s+\W?\w"
+            r"|(?:may|might) be (?:helping|working|doing (?:something|a little))"
         ),
         "np_defer": re.compile(
             rf"(?<![a-z]){med}(?:\s+\S+){{0,3}}?\s+(?:is|are|was|were|will be|to be)?\s*"
@@ -270,6 +283,53 @@ _NEEDS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+@cache
+def _gates() -> dict[str, tuple[re.Pattern[str], ...]]:
+    """``_NEEDS`` as one literal alternation per group: ``gate.search(text)`` is
+    ``any(w in text for w in group)`` without a Python loop."""
+    return {
+        n: tuple(re.compile("|".join(re.escape(w) for w in group)) for group in groups)
+        for n, groups in _NEEDS.items()
+    }
+
+
+@cache
+def _leads() -> dict[str, re.Pattern[str] | None]:
+    """For a pattern that can only begin with one of a few literal words, a search for those words.
+
+    A pattern opening with ``\\b`` or a lookbehind makes the regex engine try every position of
+    the note; a literal alternation is found by a C scan over its first characters, so the full
+    pattern need only be tried where a lead word stands. Short or numerous leads (drug marks,
+    common words) would cost more in Python calls than they save, and keep the plain scan.
+    """
+    out: dict[str, re.Pattern[str] | None] = {}
+    for n, pat in _p().items():
+        lead = literal_prefixes(pat.pattern)
+        if lead and len(lead) <= 21 and min(map(len, lead)) >= 2:
+            out[n] = re.compile("|".join(re.escape(w) for w in sorted(lead, key=lambda w: (-len(w), w))))
+        else:
+            out[n] = None
+    return out
+
+
+def _finditer(pat: re.Pattern[str], lead: re.Pattern[str] | None, text: str) -> Iterator[re.Match[str]]:
+    """``pat.finditer(text)``, trying ``pat`` only where ``lead`` (its possible openings) matches."""
+    if lead is None:
+        yield from pat.finditer(text)
+        return
+    pos = 0
+    while True:
+        c = lead.search(text, pos)
+        if c is None:
+            return
+        m = pat.match(text, c.start())  # lookbehinds and \b still see the text before
+        if m is None:
+            pos = c.start() + 1
+        else:
+            yield m
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+
+
 def masked(doc: ParsedNote) -> str:
     """``doc.low`` with current drug mentions as ``§`` and other drug mentions as ``¦``."""
     if not doc.mentions:
@@ -297,15 +357,19 @@ def _spans(doc: ParsedNote, text: str, names: tuple[str, ...], guard: Guard | No
     clause); a match that runs past its clause's end is retried inside the clauses it touched.
     """
     P = _p()
+    gates = _gates()
+    leads = _leads()
     starts = doc.clause_starts
     clauses = doc.clause_list
     out: list[Span] = []
     for n in names:
-        needs = _NEEDS.get(n, ())
-        if not all(any(w in text for w in group) for group in needs):
+        if not all(g.search(text) for g in gates.get(n, ())):
+            continue
+        tail = P.get(n + ".tail")
+        if tail is not None and not tail.search(text):
             continue
         pat = P[n]
-        for m in pat.finditer(text):
+        for m in _finditer(pat, leads[n], text):
             i = bisect_right(starts, m.start()) - 1
             if i < 0:
                 continue

@@ -13,7 +13,7 @@ from functools import cache
 from ._doc import EXCLUDED_SECTIONS, ParsedNote
 from ._text import Segment
 from .lexicon import alt, lexicon, words
-from .screen import Screen
+from .screen import Screen, may_occur
 
 Span = tuple[int, int, str]
 _SEP = re.compile(r"[,:(]|\s-\s|\band\b|\bbut\b|\bso\b(?! (?:far|much|many|that)\b)")
@@ -49,6 +49,7 @@ _VISIT_REASON = re.compile(
     r"\s*(?:for (?:visit|referral|encounter|call)|med(?:ication)? refill|refills?|f/?u|follow[- ]?up|routine|"
     r"visit|appointment|appt|check|scheduled|med check|medication check)\b"
 )
+_CHOSE = re.compile(r"\b(?:chose|choose|choosing|opted|selected|recommend\w*)\b")
 _NEG_AFTER = re.compile(r"\s*(?:were |was |are |have |has )?(?:not|never|n't)\b")
 _NEG_BEFORE = re.compile(r"\b(?:not|never|n't|no)\s+(?:been\s+|yet\s+)?$")
 _FOR_SYMPTOM = re.compile(r"\bfor\s+(?:(?:her|his|their|the|ongoing|persistent|mild|bothersome)\s+)?")
@@ -542,13 +543,13 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
     if not med_ctx:
         return out
     decision_segs: set[int] = set()
+    chose = may_occur(_CHOSE, doc.low)
     for i, seg in enumerate(doc.segs):
         if any(seg.start <= s < seg.end for s, _e, _t in action_spans):
             decision_segs.add(i)
-        elif re.search(
-            r"\b(?:chose|choose|choosing|opted|selected|recommend\w*)\b", seg.text
-        ) and doc.any_drug_in(seg.start, seg.end):
+        elif chose and _CHOSE.search(seg.text) and doc.any_drug_in(seg.start, seg.end):
             decision_segs.add(i)
+    stated = tuple(pat for pat in (R.rat_explicit, R.rat_rb) if may_occur(pat, doc.low))
     for i, seg in enumerate(doc.segs):
         if not _usable(seg):
             continue
@@ -563,7 +564,7 @@ def rationale(doc: ParsedNote, action_spans: list[Span]) -> list[Span]:
                 )
             )
 
-        for pat in (R.rat_explicit, R.rat_rb):
+        for pat in stated:
             for m in pat.finditer(t):
                 if pat is R.rat_explicit and _VISIT_REASON.match(t, m.end()):
                     continue

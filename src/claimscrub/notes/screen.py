@@ -54,6 +54,12 @@ def _prefixes(seq: _p.SubPattern | list) -> set[str] | None:
     return out if all(out) else None
 
 
+def literal_prefixes(pattern: str) -> set[str] | None:
+    """The literal strings every match of ``pattern`` starts with (lookbehinds and ``\\b``
+    skipped), or None when some branch opens with no literal."""
+    return _prefixes(_p.parse(pattern))
+
+
 def _word_prefix(p: str) -> str:
     m = _WORD.match(p)
     return m.group() if m else ""
@@ -82,9 +88,7 @@ class Screen:
             self.prefixes.append(tuple(sorted(prefs)))
             self.word_sets.append(frozenset(prefs))
             self.fallback.append(
-                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")")
-                if loose
-                else None
+                re.compile(r"(?<![a-z0-9])(?:" + "|".join(f"(?:{f})" for f in loose) + ")") if loose else None
             )
         self.cache: dict[str, int] = {}
         self.text_cache: dict[str, int] = {}
@@ -102,7 +106,9 @@ class Screen:
         return m
 
     def text_mask(self, text: str) -> int:
-        """OR of the word masks of ``text`` (cached per text: clauses repeat across notes)."""
+        """Detectors that may match in ``text``: the OR of its word masks, plus the bit of each
+        detector whose loose fragments (no usable word prefix) match in it. Cached per text:
+        clauses repeat across notes, so most clauses cost one dict lookup."""
         m = self.text_cache.get(text)
         if m is None:
             m = 0
@@ -110,6 +116,9 @@ class Screen:
             for w in _WORD.findall(text):
                 wm = cache.get(w)
                 m |= self.mask(w) if wm is None else wm
+            for k, fb in enumerate(self.fallback):
+                if fb is not None and not m >> k & 1 and fb.search(text):
+                    m |= 1 << k
             if len(self.text_cache) > _CACHE_MAX:
                 self.text_cache.clear()
             self.text_cache[text] = m
@@ -122,3 +131,16 @@ class Screen:
 @cache
 def word_regex() -> re.Pattern[str]:
     return _WORD
+
+
+@cache
+def _lead_search(pattern: str) -> re.Pattern[str] | None:
+    lead = literal_prefixes(pattern)
+    return re.compile("|".join(re.escape(w) for w in sorted(lead))) if lead else None
+
+
+def may_occur(pattern: re.Pattern[str], text: str) -> bool:
+    """False only when no match of ``pattern`` can start anywhere in ``text`` (none of the literal
+    words it must begin with occurs): lets a detector skip its per-segment scans for a note."""
+    lead = _lead_search(pattern.pattern)
+    return lead is None or lead.search(text) is not None
