@@ -38,6 +38,9 @@ SETS = {
     "w1": SHARED / "notes-more" / "w1",
     "w2": SHARED / "notes-more" / "w2",
     "w3": SHARED / "notes-more" / "w3",
+    "lead-h1": ROOT / "tests" / "notes" / "lead" / "h1",
+    "lead-h2": ROOT / "tests" / "notes" / "lead" / "h2",
+    "lead-h3": ROOT / "tests" / "notes" / "lead" / "h3",
 }
 RECOMMENDED = ("response", "side_effects", "adherence", "rationale")
 
