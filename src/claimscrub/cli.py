@@ -79,6 +79,16 @@ def _inputs(inputs: tuple[Path, ...], sample: bool) -> list[Path]:
     return paths
 
 
+def _not_an_input(paths: list[Path], *outputs: Path | None) -> None:
+    """Refuse an output that is one of the inputs: the claims file would be lost."""
+    for out in outputs:
+        if out is None or is_stdout(out) or not out.is_file():
+            continue
+        for p in paths:
+            if not is_stdin(p) and p.is_file() and os.path.samefile(out, p):
+                raise click.UsageError(f"{out} is also an input; write the output to another file")
+
+
 def _set_input_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
     set_max_input_mb(value)
 
@@ -170,6 +180,7 @@ def check(  # type: ignore[no-untyped-def]
     from claimscrub.service import check_paths
 
     paths = _inputs(inputs, sample)
+    _not_an_input(paths, output)
     try:
         threshold = streaming_threshold(streaming_above)
     except ValueError as exc:
@@ -263,6 +274,7 @@ def fix(inputs, sample, notes_dir, providers, policy_dir, input_format, strict, 
     from claimscrub.writers.csv_report import neutralize_formulas
 
     paths = _inputs(inputs, sample)
+    _not_an_input(paths, output, changes)
     if is_stdout(output) and is_stdout(changes):
         raise click.UsageError("--output and --changes cannot both be stdout")
     options = _options(notes_dir, providers, policy_dir, input_format, strict)

@@ -268,3 +268,18 @@ def test_check_store_keeps_the_batch_once(tmp_path: Path) -> None:
     assert "stored as new batch" in first.output and "already stored" in again.output
     with create_engine(db).connect() as c:
         assert c.execute(text("select count(*) from lines")).scalar_one() == 1
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_output_onto_the_input_is_refused(tmp_path: Path, command: str) -> None:
+    """``-o`` naming the claims file itself (or a link to it) would destroy the input."""
+    src = write_csv(tmp_path / "week.csv", [GOOD])
+    before = src.read_bytes()
+    link = tmp_path / "same.csv"
+    link.symlink_to(src)
+    for target in (src, link):
+        extra = ["--format", "json"] if command == "check" else []
+        r = run(command, str(src), *extra, "-o", str(target))
+        assert r.exit_code == 2, r.output
+        assert "is also an input" in r.output
+        assert src.read_bytes() == before

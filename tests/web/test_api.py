@@ -64,6 +64,16 @@ def test_check_is_spec_json(client, api_key):
         assert set(f) >= {"rule", "severity", "claim_id", "line_no", "code", "message", "fix"}
 
 
+def test_misspelled_column_is_listed_not_read(client, api_key):
+    """A misspelled ``minuts`` must be visible to an API caller too; its value is never used."""
+    line = {**one_claim()[0], "minuts": "7391", "payer_note": {"nested": ["x"]}}
+    line.pop("minutes", None)
+    r = client.post("/api/v1/check", json={"lines": [line]}, headers=auth(api_key))
+    assert r.status_code == 200
+    assert r.json()["summary"]["ignored_columns"] == ["minuts", "payer_note"]
+    assert "7391" not in r.text
+
+
 def test_check_accepts_numbers_and_finds_errors(client, api_key):
     line = {
         "claim_id": "C1",

@@ -60,9 +60,10 @@ class JSON(JSONResponse):
 
 
 class ClaimLine(BaseModel):
-    """One service line, spec §1 columns (values may be strings or numbers; unknown keys ignored)."""
+    """One service line, docs/input.md columns (values may be strings or numbers). An unknown
+    key is ignored and listed in ``summary.ignored_columns``; its value is never read."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="allow")
 
     claim_id: Scalar = Field(description="claim identifier; lines of one claim share it")
     line_no: Scalar = Field(None, description="1-based line number in the claim")
@@ -197,7 +198,13 @@ def run_check(records: list[dict[str, Any]]) -> Any:
 
 
 def _lines(body: LinesBody) -> list[dict[str, Any]]:
-    return [line.model_dump(exclude_unset=True) for line in body.lines]
+    out = []
+    for line in body.lines:
+        record = line.model_dump(exclude_unset=True)
+        for key in line.model_extra or {}:
+            record[key] = None  # the name is listed (a misspelled ``minuts``), the value dropped
+        out.append(record)
+    return out
 
 
 @public.get("/health", tags=["service"])
