@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import stat
@@ -177,6 +178,8 @@ def test_stdin_and_stdout_with_dash(tmp_path: Path) -> None:
     assert "PT002" in fixed.stderr and "change(s) written to stdout" in fixed.stderr
     note = run("note", "-", stdin=b"Seen 45 min psychotherapy; sertraline 50 mg continued.\n")
     assert note.exit_code == 0 and "sertraline" in note.output.lower()
+    as_json = run("note", "-", "--format", "json", stdin=b"Sertraline 50 mg, continue.\n")
+    assert json.loads(as_json.output)["file"] == "<stdin>"  # named as in every message
     stored = run("check", "-", "--store", "--db", f"sqlite:///{tmp_path / 'cs.db'}", stdin=data)
     assert stored.exit_code == 1 and "stored as new batch" in stored.stderr
     assert run("check", "-", "-", stdin=data).exit_code == 2  # stdin once

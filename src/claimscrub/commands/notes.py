@@ -36,13 +36,14 @@ def note(files: tuple[Path, ...], fmt: str, evidence: bool) -> None:  # noqa: AR
     when found) to ``[start, end, words]`` character spans of the note."""
     from claimscrub.notes import extract_notes
     from claimscrub.notes.highlight import text_summary
+    from claimscrub.readers.source import source_name
 
     texts = [_read(p) for p in files]
     for path, facts in zip(files, extract_notes(texts), strict=True):
         if fmt == "json":
-            click.echo(json.dumps({"file": str(path), **facts.to_dict(evidence=True)}))
+            click.echo(json.dumps({"file": source_name(path), **facts.to_dict(evidence=True)}))
         else:
-            click.echo(text_summary(str(path), facts))
+            click.echo(text_summary(source_name(path), facts))
 
 
 @click.command()
