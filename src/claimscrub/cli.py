@@ -227,7 +227,7 @@ def check(  # type: ignore[no-untyped-def]
 
 def warn_ignored(result) -> None:  # type: ignore[no-untyped-def]
     """A column the spec does not name is ignored: say so, so a typo (``minuts``) is seen."""
-    ignored = getattr(result, "ignored_columns", None)  # the streaming engine does not list them
+    ignored = getattr(result, "ignored_columns", None)  # the Spark engine does not list them
     if ignored:
         names = ", ".join(ignored)
         click.echo(f"claimscrub: warning: ignored column(s) not in the input spec: {names}", err=True)

@@ -238,10 +238,12 @@ def check_raw(
 KNOWN_EXTRA_COLUMNS = frozenset({"locality", "dx_qualifier_icd9"})
 
 
-def ignored_columns(raw: pl.DataFrame) -> list[str]:
-    """Input columns the spec does not name: ignored, and shown so a typo is visible."""
+def ignored_columns(raw: pl.DataFrame | Sequence[str]) -> list[str]:
+    """Input columns (of a raw frame, or its column names) the spec does not name: ignored,
+    and shown so a typo is visible."""
     known = set(INPUT_COLUMNS) | KNOWN_EXTRA_COLUMNS
-    return [c for c in raw.columns if c not in known and not c.startswith("_")]
+    names = raw.columns if isinstance(raw, pl.DataFrame) else raw
+    return [c for c in names if c not in known and not c.startswith("_")]
 
 
 def readable_lines(lines: pl.DataFrame, problems: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:

@@ -71,3 +71,31 @@ def test_fix_leaves_an_unreadable_claim_alone_and_fixes_the_rest(tmp_path: Path)
     assert "claim B line 1: PT002 code 90837 -> 90834" in res.output and "claim A" not in res.output
     before, after = src.read_bytes().splitlines(), out.read_bytes().splitlines()
     assert after[:2] == before[:2] and after[2] != before[2]
+
+
+def test_fix_reaches_a_fixed_point_cap_after_duplicate_removed(tmp_path: Path) -> None:
+    """Removing the duplicate makes the cap on its kept copy safe: one run applies both, and
+    fixing the fixed file changes nothing. The change list names the original lines."""
+    src = write_csv(
+        tmp_path / "week.csv",
+        [
+            row(claim_id="A", cpt="90834", units="1"),  # DU001: line 2 (more units) is kept
+            row(claim_id="A", line_no="2", cpt="90834", units="2"),  # UN001: 3 units a day
+            row(claim_id="B", patient_id="P2", cpt="90837", minutes="60"),
+        ],
+    )
+    out, changes = tmp_path / "fixed.csv", tmp_path / "changes.csv"
+    res = CliRunner().invoke(main, ["fix", str(src), "-o", str(out), "--changes", str(changes)])
+    assert res.exit_code == 0, res.output
+    assert "claim A line 1: DU001 removed duplicate line 90834" in res.output
+    assert "claim A line 2: UN001 units 2 -> 1" in res.output
+    listed = read(changes)
+    assert sorted((r["line_no"], r["rule"]) for r in listed) == [("1", "DU001"), ("2", "UN001")]
+    fixed = read(out)
+    assert [(r["claim_id"], r["line_no"], r["units"]) for r in fixed] == [("A", "2", "1"), ("B", "1", "1")]
+    recheck = CliRunner().invoke(main, ["check", str(out), "--format", "json"])
+    assert '"UN001"' not in recheck.output and '"DU001"' not in recheck.output
+    again = tmp_path / "again.csv"
+    res2 = CliRunner().invoke(main, ["fix", str(out), "-o", str(again)])
+    assert res2.exit_code == 0, res2.output
+    assert res2.output.startswith("0 change(s)") and again.read_bytes() == out.read_bytes()

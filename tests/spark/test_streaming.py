@@ -48,14 +48,17 @@ def test_generated_batch_with_bridges(tmp_path: Path) -> None:
     df = pl.concat([df, df.sample(300, seed=1)])  # copies in the second file: DU001 across files
     half = df.height // 2
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    # unknown columns, one in both files and one only in the second: listed in first-seen order
+    df = df.with_columns(pl.lit("45").alias("minuts"))
     df.head(half).write_csv(a)
-    df.slice(half).write_csv(b)
+    df.slice(half).with_columns(pl.lit("x").alias("clinic")).select("clinic", *df.columns).write_csv(b)
     opts = CheckOptions(price=False) if "price" in CheckOptions.__dataclass_fields__ else CheckOptions()
     want = check_paths([a, b], opts)
     got = check_paths_streaming([a, b], opts, partition_rows=2_000, batch_rows=3_000, workdir=tmp_path)
     assert canon(got.findings).equals(canon(want.findings))
     assert got.summary == {k: v for k, v in want.summary.items() if k != "money"}
     assert set(want.findings["rule"]) >= {"DU001", "UN001", "PT002", "DX002"}
+    assert got.summary["ignored_columns"] == ["minuts", "clinic"]
 
 
 @settings(max_examples=25, deadline=None)
@@ -78,17 +81,19 @@ def test_random_batches(batch) -> None:  # type: ignore[no-untyped-def]
 
 def test_priced_reports_equal_embedded(tmp_path: Path) -> None:
     """Money, what-if and per-line prices computed by parts give the embedded reports,
-    byte for byte, in every format (bridged claims, tiny partitions)."""
+    byte for byte, in every format (bridged claims, tiny partitions), the ignored column
+    listed too."""
     df = _gen()(6_000, seed=9)
     bump = (pl.col("claim_id").cast(pl.Int64) % 5 == 0) & (pl.col("line_no") == 2)
     df = df.with_columns(
         pl.when(bump).then(pl.lit("2026-03-29")).otherwise(pl.col("service_date")).alias("service_date")
     )
     path = tmp_path / "b.csv"
-    df.write_csv(path)
+    df.insert_column(3, pl.lit("").alias("Minuts ")).write_csv(path)  # a typo: ignored and listed
     want = check_paths([path])
     got = check_paths_streaming([path], partition_rows=500, batch_rows=700, workdir=tmp_path)
     assert want.money is not None and want.whatif is not None and want.whatif.height > 0
+    assert want.summary["ignored_columns"] == ["minuts"]
     for fmt in FORMATS:
         assert render(got, fmt) == render(want, fmt), fmt
 

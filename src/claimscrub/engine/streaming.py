@@ -310,22 +310,14 @@ class StreamedResult:
     prices: pl.DataFrame | None = None  # of the lines that have a finding
     money: dict | None = None
     whatif: pl.DataFrame | None = None
+    ignored_columns: list[str] = field(default_factory=list)  # as the embedded engine lists them
 
     @property
     def summary(self) -> dict[str, object]:
-        sev = self.findings["severity"]
-        out: dict[str, object] = {
-            "claims": self.n_claims,
-            "lines": self.n_lines,
-            "errors": int((sev == "error").sum()),
-            "warnings": int((sev == "warning").sum()),
-            "infos": int((sev == "info").sum()),
-        }
-        if self.money is not None:
-            from claimscrub.pricing import jsonable
+        from claimscrub.service import summary_doc
 
-            out["money"] = jsonable(self.money)
-        return out
+        counts = dict(self.findings["severity"].value_counts().iter_rows())
+        return summary_doc(self.n_claims, self.n_lines, counts, self.money, self.ignored_columns)
 
     @property
     def exit_code(self) -> int:
@@ -343,7 +335,7 @@ def check_paths_streaming(
 ) -> StreamedResult:
     """Check ``paths`` out of core; findings equal :func:`claimscrub.service.check_paths`."""
     from claimscrub.readers.csv_reader import read_roster
-    from claimscrub.service import CheckOptions, detect_format, policies_for, read_input
+    from claimscrub.service import CheckOptions, detect_format, ignored_columns, policies_for, read_input
 
     options = options or CheckOptions()
     say = progress or (lambda _msg: None)
@@ -364,6 +356,7 @@ def check_paths_streaming(
         else:
             inp = _Input(p, None, read_input(p, fmt, strict=options.strict))
         inputs.append(inp)
+    ignored = ignored_columns(_input_columns(inputs))
 
     try:
         tmp = Path(tempfile.mkdtemp(prefix="claimscrub-stream-", dir=workdir))
@@ -478,7 +471,13 @@ def check_paths_streaming(
             else pl.DataFrame(schema=CANONICAL_SCHEMA)
         )
         result = StreamedResult(
-            lines, findings, policies, [str(p) for p in paths], n_lines=n_lines, n_claims=n_claims
+            lines,
+            findings,
+            policies,
+            [str(p) for p in paths],
+            n_lines=n_lines,
+            n_claims=n_claims,
+            ignored_columns=ignored,
         )
         if price:
             say("adding up the money")
@@ -488,6 +487,15 @@ def check_paths_streaming(
         raise _workdir_error(tmp, exc) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _input_columns(inputs: list[_Input]) -> list[str]:
+    """The inputs' column names in the order the embedded engine joins them (first seen)."""
+    cols: list[str] = []
+    for inp in inputs:
+        names = inp.lf.collect_schema().names() if inp.lf is not None else inp.frame.columns
+        cols += [c for c in names if c not in cols]
+    return cols
 
 
 def _workdir_error(where: object, exc: OSError) -> EngineError:
