@@ -49,12 +49,16 @@ def test_options_are_keywords(tmp_path: Path) -> None:
         claimscrub.check_records(records, pricing=False)
 
 
-def test_bad_input_is_an_input_error() -> None:
+def test_bad_value_is_in001_and_strict_raises() -> None:
+    """A value that cannot be read is an IN001 finding naming the column; ``strict=True``
+    raises instead (as ``--strict`` exits 2)."""
+    line = {"claim_id": "C1", "patient_id": "P", "service_date": "02/30/2026",
+            "provider_npi": "1234567893", "cpt": "90834"}  # fmt: skip
+    found = claimscrub.check_records([line]).document()["findings"]
+    assert [f["rule"] for f in found] == ["IN001"]
+    assert "service_date" in found[0]["message"] and "02/30" not in found[0]["message"]
     with pytest.raises(InputError, match="service_date"):
-        claimscrub.check_records(
-            [{"claim_id": "C1", "patient_id": "P", "service_date": "03/02/2026",
-              "provider_npi": "1234567893", "cpt": "90834"}]
-        )  # fmt: skip
+        claimscrub.check_records([line], strict=True)
 
 
 def test_json_streamed_to_a_file_equals_json_on_stdout(tmp_path: Path) -> None:
