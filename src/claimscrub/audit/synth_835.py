@@ -53,7 +53,7 @@ def line_defect(row: dict[str, object], bands: dict[str, tuple[int, int]]) -> st
     if row["payer"] == "medicare" and row["cpt"] == "90863":
         return "medicare_90863"
     if "." not in str(row["icd10"]) and row["line_no"] == 1:
-        return "category_dx"  # DX002 reports a claim's diagnosis once, on its first line
+        return "category_dx"  # the demo payer denies a bad diagnosis once per claim, on its first line
     band = bands.get(str(row["cpt"]))
     minutes = row["minutes"]
     if band and minutes != "" and not band[0] <= int(minutes) <= band[1]:  # type: ignore[call-overload]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,8 +24,8 @@ _NO_CHANGE = re.compile(r"\b(?:no|without|unchanged|same)\b")
 _THERAPY_WORD = re.compile(r"\b(?:psycho-?therapy|therapy|session|counsel(?:l)?ing|cbt|dbt|emdr|pcit)\b")
 
 
-def _refine_status(segs: list, ments: list, current: list[bool]) -> None:
-    """Past trials, leftovers and class examples the ConText rules do not catch (see status)."""
+def _mentions_by_segment(segs: list, ments: list) -> Iterator[tuple[Any, list[int]]]:
+    """Each segment with the indexes of the drug mentions that start inside it (both sorted)."""
     j = 0
     for seg in segs:
         idx = []
@@ -32,6 +33,12 @@ def _refine_status(segs: list, ments: list, current: list[bool]) -> None:
             if ments[j].start >= seg.start:
                 idx.append(j)
             j += 1
+        yield seg, idx
+
+
+def _refine_status(segs: list, ments: list, current: list[bool]) -> None:
+    """Past trials, leftovers and class examples the ConText rules do not catch (see status)."""
+    for seg, idx in _mentions_by_segment(segs, ments):
         for k in idx:
             if current[k] and status.not_current(ments[k], seg, len(idx) - 1):
                 current[k] = False
@@ -48,13 +55,7 @@ def _parse_many(texts: Sequence[str]) -> list[ParsedNote]:
         ments = find_drugs(low)
         current = [True] * len(ments)
         per_note: list[tuple[int, list[int]]] = []
-        j = 0
-        for seg in segs:
-            idx = []
-            while j < len(ments) and ments[j].start < seg.end:
-                if ments[j].start >= seg.start:
-                    idx.append(j)
-                j += 1
+        for seg, idx in _mentions_by_segment(segs, ments):
             if not idx:
                 continue
             if seg.section in EXCLUDED_SECTIONS:
